@@ -1,0 +1,19 @@
+"""Keep benchmarks/RESULTS.md: one section per benchmark script, replaced on each run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+HEADER = "# Benchmark results\n\nWritten by the scripts in this folder; each run replaces its own section.\n"
+
+
+def write_section(key: str, title: str, body: str) -> None:
+    """Replace (or add) the section `key` of RESULTS.md with `body`."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
+    start, end = f"<!-- {key} -->", f"<!-- /{key} -->"
+    block = f"{start}\n## {title}\n\n{body}\n{end}"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
+    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

@@ -1,0 +1,207 @@
+"""Benchmark the desk as users meet it: whole processes against a large desk.
+
+Builds a desk of N tickets through the store's bulk path, then times (median wall time
+over several runs) `supportdesk --help`, `show ID`, `list --status open --limit 50`, and
+closing 10 000 tickets by id in one command. Prints a table and writes it to
+benchmarks/RESULTS.md (section "tickets").
+
+    python benchmarks/tickets.py                     # 100 000 tickets
+    python benchmarks/tickets.py --tickets 1000000   # the budget's size
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from results import write_section  # noqa: E402
+
+from supportdesk.desk import Desk  # noqa: E402
+from supportdesk.timetext import to_utc_text  # noqa: E402
+
+SUBJECTS = (
+    "Site down: {d} returns 503",
+    "Mail to gmail bounces for {d}",
+    "SSL certificate expired on {d}",
+    "Cannot log in to cPanel for {d}",
+    "Invoice charged twice for {d}",
+    "DNS records for {d}",
+    "Please restore yesterday's backup of {d}",
+    "Disk quota full on {d}",
+    "PHP version for {d}",
+    "Migration of {d} from another host",
+)
+BODIES = (
+    "Since this morning visitors see an error page. Please check the server.",
+    "Every mail comes back with 550 5.7.26 unauthenticated sender.",
+    "Browsers show NET::ERR_CERT_DATE_INVALID on the main domain.",
+    "The panel says my IP is blocked after failed logins.",
+    "Our card was charged twice for the renewal; please refund one.",
+)
+PRIORITIES = ("critical", "high", "normal", "normal", "normal", "low", "low")
+DEPARTMENTS = ("technical", "technical", "technical", "billing", "sales")
+CHANNELS = ("ticket", "ticket", "ticket", "email", "chat", "phone")
+# 70 % finished, 30 % still being worked: enough open tickets to close 10 000 per run.
+STATUSES = ("closed",) * 5 + ("resolved",) * 2 + ("new", "open", "pending")
+
+BUDGETS = {
+    "build": 60.0,
+    "supportdesk --help": 0.25,
+    "supportdesk show ID": 0.25,
+    "supportdesk list --status open --limit 50": None,
+    "supportdesk close <10 000 ids>": 3.0,
+}
+
+
+def build(path: Path, tickets: int, seed: int = 7) -> float:
+    """Create a desk at `path` with `tickets` tickets; returns the seconds it took."""
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    policy = (HERE.parent / "examples" / "hosting-general.toml").read_text(encoding="utf-8")
+    desk = Desk.create(path, login=_login(), clock=now - timedelta(days=800), policy_text=policy, policy_source="examples/hosting-general.toml")
+    store = desk.store
+    customers = max(10, tickets // 100)
+    domains = [f"customer{i}.example.com" for i in range(customers)]
+    span = 2 * 365 * 86400
+    start = (now - timedelta(seconds=span)).replace(hour=0, minute=0, second=0)
+    with store.transaction():
+        store.conn.executemany(
+            "INSERT INTO customers (id, email, created_at) VALUES (?, ?, ?)",
+            [(i + 1, f"admin@{d}", to_utc_text(start)) for i, d in enumerate(domains)],
+        )
+        offsets = sorted(rng.randrange(span) for _ in range(tickets))
+        subjects = rng.choices(SUBJECTS, k=tickets)
+        bodies = rng.choices(BODIES, k=tickets)
+        statuses = rng.choices(STATUSES, k=tickets)
+        priorities = rng.choices(PRIORITIES, k=tickets)
+        departments = rng.choices(DEPARTMENTS, k=tickets)
+        channels = rng.choices(CHANNELS, k=tickets)
+        owners = [rng.randrange(customers) for _ in range(tickets)]
+        days: dict[int, str] = {}
+
+        def stamp(offset: int) -> str:
+            day, second = divmod(offset, 86400)
+            if day not in days:
+                days[day] = f"{start + timedelta(days=day):%Y-%m-%d}"
+            return f"{days[day]}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}Z"
+
+        def rows():
+            for i in range(tickets):
+                created = stamp(offsets[i])
+                status = statuses[i]
+                done = status in ("resolved", "closed")
+                yield {
+                    "id": i + 1,
+                    "subject": subjects[i].format(d=domains[owners[i]]),
+                    "body": bodies[i],
+                    "status": status,
+                    "priority": priorities[i],
+                    "department": departments[i],
+                    "channel": channels[i],
+                    "customer_id": owners[i] + 1,
+                    "created_at": created,
+                    "updated_at": created,
+                    "resolved_at": created if done else None,
+                    "closed_at": created if status == "closed" else None,
+                    "close_reason": "resolved" if done else None,
+                }
+
+        store.bulk_insert_tickets(rows())
+    store.conn.execute("PRAGMA optimize")
+    desk.close()
+    return time.perf_counter() - started
+
+
+def _login() -> str:
+    from supportdesk.config import current_login
+
+    return current_login()
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:4])} … failed ({done.returncode}): {done.stderr.strip()}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7, help="runs per command (close: at most 3)")
+    parser.add_argument("--keep", metavar="DIR", help="build the desk in DIR and keep it")
+    args = parser.parse_args()
+
+    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sd-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "desk.db"
+    if path.exists():
+        path.unlink()
+    print(f"building a desk of {args.tickets:,} tickets in {path} …", flush=True)
+    build_seconds = build(path, args.tickets)
+    print(f"built in {build_seconds:.1f} s", flush=True)
+
+    exe = shutil.which("supportdesk", path=str(Path(sys.executable).parent)) or "supportdesk"
+    env = dict(os.environ, SUPPORTDESK_DB=str(path), SUPPORTDESK_NOW="2026-11-20T12:00", NO_COLOR="1")
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    some_id = conn.execute("SELECT id FROM tickets ORDER BY id LIMIT 1 OFFSET ?", [args.tickets // 2]).fetchone()[0]
+    active = [r[0] for r in conn.execute("SELECT id FROM tickets WHERE status IN ('new','open','pending') ORDER BY random()")]
+    conn.close()
+
+    results: list[tuple[str, float, int]] = [("build", build_seconds, 1)]
+    commands = {
+        "supportdesk --help": [exe, "--help"],
+        "supportdesk show ID": [exe, "show", str(some_id)],
+        "supportdesk list --status open --limit 50": [exe, "list", "--status", "open", "--limit", "50"],
+    }
+    for label, argv in commands.items():
+        timed(argv, env)  # warm the page cache once
+        runs = [timed(argv, env) for _ in range(args.runs)]
+        results.append((label, statistics.median(runs), len(runs)))
+
+    close_runs = []
+    for run in range(min(3, len(active) // 10_000)):
+        batch = active[run * 10_000 : (run + 1) * 10_000]
+        close_runs.append(timed([exe, "close", *map(str, batch), "--reason", "resolved", "--yes"], env))
+    if close_runs:
+        results.append(("supportdesk close <10 000 ids>", statistics.median(close_runs), len(close_runs)))
+
+    lines = [
+        f"Desk of {args.tickets:,} tickets; {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
+        f"{datetime.now(UTC):%Y-%m-%d}. Median wall time of whole processes.",
+        "",
+        "| what | median | runs | budget |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, seconds, runs in results:
+        budget = BUDGETS.get(label)
+        verdict = "" if budget is None else (f"< {budget:g} s " + ("ok" if seconds < budget else "OVER"))
+        lines.append(f"| `{label}` | {seconds:.3f} s | {runs} | {verdict} |")
+    table = "\n".join(lines)
+    print()
+    print(table)
+    write_section("tickets", f"Tickets ({args.tickets:,})", table)
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""The `supportdesk` command line: parse, call the desk service, render. Nothing else."""
+
+from __future__ import annotations
+
+from supportdesk.cli import agents, demo, tickets  # noqa: F401  (registers the commands)
+from supportdesk.cli.app import app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,70 @@
+"""`supportdesk demo`: a throwaway desk full of realistic tickets, and where to go next."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from supportdesk.cli.app import app, console, globals_of, real_now
+
+NEXT_STEPS = (
+    ("supportdesk show {first}", "one ticket: messages, history"),
+    ("supportdesk list --status pending", "waiting on the customer"),
+    ("supportdesk reply {first} -m 'On it'", "answer the customer"),
+    ("supportdesk log {busy}", "every change, who and when"),
+    ("supportdesk close --status pending --reason no-response --dry-run", ""),
+)
+
+
+def next_steps(path: object, first: int, busy: int) -> str:
+    """The lines that tell a newcomer what to try on the demo desk."""
+    lines = [f"Try next (the demo desk is {path}):", f"  export SUPPORTDESK_DB={path}"]
+    commands = [(c.format(first=first, busy=busy), what) for c, what in NEXT_STEPS]
+    width = max(len(c) for c, what in commands if what)
+    lines += [f"  {c.ljust(width)}  {what}".rstrip() for c, what in commands]
+    return "\n".join(lines)
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Build a throwaway desk from examples/ and show its open queue."""
+    import tempfile
+    from pathlib import Path
+
+    from supportdesk.cli.render import ticket_table
+    from supportdesk.config import current_login
+    from supportdesk.demo import build_demo
+    from supportdesk.errors import Refused
+    from supportdesk.timetext import parse_instant
+
+    options = globals_of(ctx)
+    if options.db:
+        path = Path(options.db).expanduser()
+        if path.exists():
+            raise Refused(f"{path} already exists; the demo builds a new desk, so give a new --db path")
+    else:
+        path = Path(tempfile.mkdtemp(prefix="supportdesk-demo-")) / "desk.db"
+    clock = real_now()
+    if options.now:
+        from datetime import UTC
+
+        from zoneinfo import ZoneInfo
+
+        # The demo policy's zone reads a --now given without an offset.
+        clock = parse_instant(options.now, ZoneInfo("Europe/Istanbul"), clock).astimezone(UTC)
+    desk = build_demo(path, login=current_login(), now=clock)
+    try:
+        flt = desk.filter(status="active", sort="oldest")
+        rows, _ = desk.list_tickets(flt)
+        zone, now = desk.policy.zone, desk.now
+        out = console()
+        title = f"Open queue of {desk.policy.name!r}: {len(rows)} active tickets"
+        out.print(ticket_table(rows, zone, now, width=out.width, title=title))
+        busiest = max(rows, key=lambda r: r["updated_at"])["id"] if rows else 1
+        critical = [r for r in rows if r["priority"] == desk.policy.priority_names[0]]
+        first = (critical or rows)[0]["id"] if rows else 1
+        # Plain text: a long temp path must stay on one line to be copied.
+        typer.echo("\n" + next_steps(path, first, busiest))
+    finally:
+        desk.close()

@@ -1,0 +1,397 @@
+"""Commands that create, read and work tickets: init, file, show, list, log, reply,
+assign, wait, resume, close, reopen."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from supportdesk.cli.app import JsonOption, app, console, emit_json, globals_of, open_desk, real_now, say
+from supportdesk.errors import InvalidInput, Refused
+
+# Closing more tickets than this at once asks for confirmation (or --yes).
+CONFIRM_CLOSE_ABOVE = 20
+
+TicketId = Annotated[str, typer.Argument(metavar="ID", help="Ticket number, e.g. 42 or #42.", show_default=False)]
+
+
+def parse_ticket_id(text: str) -> int:
+    """`42` or `#42` -> 42; anything else is refused with an example."""
+    raw = text.strip().lstrip("#")
+    if not raw.isdigit() or int(raw) == 0:
+        raise InvalidInput(f"{text!r} is not a ticket number; give one like 42 or #42")
+    return int(raw)
+
+
+def read_text_arg(value: str, what: str) -> str:
+    """The option's text, or standard input when it is `-`."""
+    if value != "-":
+        return value
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InvalidInput(f"{what} is '-' but nothing is piped on standard input")
+    return sys.stdin.read()
+
+
+def _print_ticket_line(ticket: dict, verb: str) -> None:
+    say(f"{verb} #{ticket['id']} ({ticket['status']}, {ticket['priority']}, assignee {ticket['assignee'] or '-'})")
+
+
+# ---- init ----------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", metavar="FILE", help="Policy TOML to start with (default: a generic one)."),
+    ] = None,
+) -> None:
+    """Create a desk (at --db, SUPPORTDESK_DB, or the default place) with a policy."""
+    from pathlib import Path
+
+    from supportdesk.config import current_login, locate_desk
+    from supportdesk.desk import Desk
+    from supportdesk.policy import read_policy_file
+
+    location = locate_desk(globals_of(ctx).db)
+    if location.path.exists() and location.path.stat().st_size > 0:
+        raise Refused(f"a desk already exists at {location.path}; use it, or choose another with --db")
+    text = read_policy_file(Path(policy)) if policy else None
+    desk = Desk.create(
+        location.path,
+        login=current_login(),
+        clock=real_now(),
+        now_text=globals_of(ctx).now,
+        policy_text=text,
+        policy_source=policy or "default",
+    )
+    try:
+        say(
+            f"created the desk {location.path} with the policy {desk.policy.name!r} "
+            f"({desk.policy.timezone}); you ({desk.actor.name}) are its admin"
+        )
+    finally:
+        desk.close()
+
+
+# ---- file ----------------------------------------------------------------------------
+
+
+@app.command(name="file")
+def file_ticket(
+    ctx: typer.Context,
+    subject: Annotated[str, typer.Option("--subject", "-s", metavar="TEXT", help="A clear title.", show_default=False)],
+    body: Annotated[str, typer.Option("--body", "-b", metavar="TEXT", help="The description; '-' reads standard input.", show_default=False)],
+    customer: Annotated[str, typer.Option("--customer", "-c", metavar="EMAIL", help="Who the ticket is for.", show_default=False)],
+    department: Annotated[str | None, typer.Option(metavar="NAME", help="Department (default from the policy).")] = None,
+    priority: Annotated[str | None, typer.Option(metavar="NAME", help="Priority (default from the policy).")] = None,
+    channel: Annotated[str | None, typer.Option(metavar="NAME", help="How it arrived: ticket, email, chat, phone…")] = None,
+    category: Annotated[str | None, typer.Option(metavar="NAME", help="What it is about, e.g. dns, mail, billing.")] = None,
+    service: Annotated[str | None, typer.Option(metavar="NAME", help="The service concerned, e.g. a domain or server.")] = None,
+    field: Annotated[
+        list[str] | None, typer.Option("--field", "-f", metavar="KEY=VALUE", help="A department field; repeat for more.")
+    ] = None,
+    json_: JsonOption = False,
+) -> None:
+    """File a ticket; prints its id."""
+    from supportdesk.desk import TicketDraft
+
+    fields: dict[str, str] = {}
+    for item in field or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"--field {item!r} is not KEY=VALUE; e.g. --field server_ip=203.0.113.7")
+        fields[key.strip()] = value.strip()
+    draft = TicketDraft(
+        subject=subject,
+        body=read_text_arg(body, "--body"),
+        customer=customer,
+        department=department,
+        priority=priority,
+        channel=channel,
+        category=category,
+        service=service,
+        fields=fields,
+    )
+    with open_desk(ctx) as desk:
+        ticket = desk.file_ticket(draft)
+    if json_:
+        emit_json(ticket)
+        return
+    typer.echo(ticket["id"])
+    say(f"filed #{ticket['id']} for {ticket['customer']} ({ticket['priority']}, {ticket['department']})")
+
+
+# ---- reading -------------------------------------------------------------------------
+
+
+@app.command()
+def show(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
+    """Show one ticket: its fields, description, messages and history."""
+    from supportdesk.cli.render import ticket_detail
+
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        data = desk.ticket(ticket_id)
+        zone, now = desk.policy.zone, desk.now
+    if json_:
+        emit_json(data)
+        return
+    console().print(ticket_detail(data, zone, now))
+
+
+@app.command(name="list")
+def list_tickets(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(metavar="STATUSES", help="new, open, pending, resolved, closed, or active (the first three); comma-separated.")] = None,
+    priority: Annotated[str | None, typer.Option(metavar="NAMES", help="Priorities, comma-separated.")] = None,
+    department: Annotated[str | None, typer.Option(metavar="NAMES", help="Departments, comma-separated.")] = None,
+    customer: Annotated[str | None, typer.Option(metavar="EMAIL", help="One customer's tickets.")] = None,
+    assignee: Annotated[str | None, typer.Option(metavar="LOGIN", help="An agent's tickets; 'me' or 'none'.")] = None,
+    created_after: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filed at or after this instant.")] = None,
+    created_before: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filed before this instant.")] = None,
+    search: Annotated[str | None, typer.Option(metavar="TEXT", help="Words in the subject or description.")] = None,
+    sort: Annotated[str, typer.Option(metavar="ORDER", help="newest, oldest, updated or id.")] = "newest",
+    limit: Annotated[int | None, typer.Option(metavar="N", help="At most this many (0: all). Default 50 for the table, all for --json/--csv.")] = None,
+    json_: JsonOption = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="Output CSV.")] = False,
+) -> None:
+    """List tickets, newest first, filtered by the options."""
+    if json_ and csv_:
+        raise InvalidInput("choose one of --json and --csv")
+    machine = json_ or csv_
+    with open_desk(ctx) as desk:
+        flt = desk.filter(
+            status=status,
+            priority=priority,
+            department=department,
+            customer=customer,
+            assignee=assignee,
+            created_after=created_after,
+            created_before=created_before,
+            search=search,
+            sort=sort,
+            limit=limit if limit is not None else (0 if machine else 50),
+        )
+        rows, total = desk.list_tickets(flt)
+        zone, now = desk.policy.zone, desk.now
+    if json_:
+        emit_json(rows)
+        return
+    if csv_:
+        from supportdesk.cli.render import write_csv
+
+        write_csv(rows)
+        return
+    if not rows:
+        say("no tickets match")
+        return
+    from supportdesk.cli.render import ticket_table
+
+    out = console()
+    out.print(ticket_table(rows, zone, now, width=out.width))
+    if total > len(rows):
+        say(f"showing {len(rows)} of {total}; use --limit 0 for all")
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    ticket: Annotated[str | None, typer.Argument(metavar="[ID]", help="One ticket's history; without it, the desk's latest events.", show_default=False)] = None,
+    limit: Annotated[int | None, typer.Option(metavar="N", help="At most this many events (default: all for a ticket, 50 for the desk).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """The audit log: every change, with who and when."""
+    from supportdesk.cli.render import events_table
+
+    ticket_id = parse_ticket_id(ticket) if ticket else None
+    if limit is not None and limit < 0:
+        raise InvalidInput(f"--limit must be 0 (no limit) or more, not {limit}")
+    if limit is None:
+        limit = 0 if ticket_id else 50
+    with open_desk(ctx) as desk:
+        events = desk.log(ticket_id, limit or None)
+        zone = desk.policy.zone
+    if json_:
+        emit_json(events)
+        return
+    console().print(events_table(events, zone, with_ticket=ticket_id is None))
+
+
+# ---- working a ticket ----------------------------------------------------------------
+
+
+@app.command()
+def reply(
+    ctx: typer.Context,
+    ticket: TicketId,
+    message: Annotated[str, typer.Option("--message", "-m", metavar="TEXT", help="The text; '-' reads standard input.", show_default=False)],
+    internal: Annotated[bool, typer.Option("--internal", help="An internal note, not shown to the customer.")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Reply to the customer (the first reply is the first response) or add a note."""
+    ticket_id = parse_ticket_id(ticket)
+    text = read_text_arg(message, "--message")
+    with open_desk(ctx) as desk:
+        data = desk.reply(ticket_id, text, internal=internal)
+    if json_:
+        emit_json(data)
+    else:
+        _print_ticket_line(data, "noted on" if internal else "replied to")
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    ticket: TicketId,
+    to: Annotated[str, typer.Option("--to", metavar="AGENT", help="An agent's login, 'me', or 'none'.", show_default=False)],
+    json_: JsonOption = False,
+) -> None:
+    """Give a ticket to an agent."""
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        data = desk.assign(ticket_id, to)
+    if json_:
+        emit_json(data)
+    else:
+        _print_ticket_line(data, "assigned")
+
+
+@app.command()
+def wait(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
+    """Mark a ticket pending: waiting on the customer (pauses the resolution clock)."""
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        data = desk.wait(ticket_id)
+    if json_:
+        emit_json(data)
+    else:
+        _print_ticket_line(data, "waiting on the customer:")
+
+
+@app.command()
+def resume(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
+    """Take a pending ticket back (restarts the resolution clock)."""
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        data = desk.resume(ticket_id)
+    if json_:
+        emit_json(data)
+    else:
+        _print_ticket_line(data, "resumed")
+
+
+@app.command()
+def reopen(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
+    """Reopen a resolved or closed ticket, if the policy's reopen window allows."""
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        data = desk.reopen(ticket_id)
+    if json_:
+        emit_json(data)
+    else:
+        _print_ticket_line(data, "reopened")
+
+
+def _ids_from_stdin() -> list[int]:
+    """Ids one a line (`42` or `#42`), or the JSON of `list --json` / a JSON list of ids."""
+    import json
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InvalidInput("--stdin given but nothing is piped; e.g. supportdesk list --json | supportdesk close --stdin")
+    text = sys.stdin.read()
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as error:
+            raise InvalidInput(f"standard input is not valid JSON ({error.msg} at line {error.lineno})") from None
+        items = data if isinstance(data, list) else [data]
+        ids = []
+        for item in items:
+            value = item.get("id") if isinstance(item, dict) else item
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidInput("standard input JSON must be ticket objects with an id, or a list of ids")
+            ids.append(value)
+        return ids
+    return [parse_ticket_id(line) for line in text.splitlines() if line.strip()]
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    tickets: Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="Ticket numbers.", show_default=False)] = None,
+    reason: Annotated[str, typer.Option("--reason", "-r", metavar="REASON", help="resolved, duplicate, out-of-scope, incomplete, no-response or abuse.")] = "resolved",
+    stdin: Annotated[bool, typer.Option("--stdin", help="Read ids (one a line) or `list --json` output from standard input.")] = False,
+    status: Annotated[str | None, typer.Option(metavar="STATUSES", help="Filter: statuses, comma-separated.")] = None,
+    priority: Annotated[str | None, typer.Option(metavar="NAMES", help="Filter: priorities.")] = None,
+    department: Annotated[str | None, typer.Option(metavar="NAMES", help="Filter: departments.")] = None,
+    customer: Annotated[str | None, typer.Option(metavar="EMAIL", help="Filter: one customer.")] = None,
+    assignee: Annotated[str | None, typer.Option(metavar="LOGIN", help="Filter: an agent, 'me' or 'none'.")] = None,
+    created_after: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filter: filed at or after.")] = None,
+    created_before: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filter: filed before.")] = None,
+    search: Annotated[str | None, typer.Option(metavar="TEXT", help="Filter: words in subject or description.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=f"Do not ask before closing more than {CONFIRM_CLOSE_ABOVE}.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Close tickets by id, from standard input, or by filter, in one transaction.
+
+    `--reason resolved` (the default) resolves open tickets and archives resolved ones;
+    any other reason closes them. Already closed tickets are skipped and reported.
+    """
+    from supportdesk.model import parse_close_reason
+
+    close_reason = parse_close_reason(reason)
+    filters = dict(
+        status=status,
+        priority=priority,
+        department=department,
+        customer=customer,
+        assignee=assignee,
+        created_after=created_after,
+        created_before=created_before,
+        search=search,
+    )
+    has_filters = any(v is not None for v in filters.values())
+    sources = sum([bool(tickets), stdin, has_filters])
+    if sources != 1:
+        raise InvalidInput("say which tickets to close: ids, --stdin, or filters such as --status (one of them)")
+    ids = [parse_ticket_id(t) for t in tickets] if tickets else (_ids_from_stdin() if stdin else None)
+    with open_desk(ctx) as desk:
+
+        def run(preview: bool):
+            if ids is not None:
+                return desk.close_tickets(ids, close_reason, dry_run=preview)
+            return desk.close_matching(desk.filter(**filters), close_reason, dry_run=preview)
+
+        if dry_run or yes:
+            outcome = run(dry_run)
+        else:
+            plan = run(True)
+            count = len(plan.changed)
+            if count > CONFIRM_CLOSE_ABOVE:
+                if stdin or not sys.stdin.isatty():
+                    raise Refused(f"this would close {count} tickets; add --yes to confirm, or --dry-run to preview")
+                if not typer.confirm(f"Close {count} tickets with reason {close_reason.value}?", err=True):
+                    raise Refused("nothing was closed")
+            if ids is None and plan.changed:
+                # Close exactly the tickets that were counted, not what matches a moment later.
+                outcome = desk.close_tickets([t["id"] for t in plan.changed], close_reason)
+                outcome.skipped = plan.skipped
+            else:
+                outcome = run(False) if ids is not None else plan
+    if json_:
+        emit_json(outcome.to_json())
+        return
+    verb = "would close" if dry_run else "closed"
+    line = f"{verb} {len(outcome.changed)} ticket(s) with reason {outcome.reason}"
+    if outcome.skipped:
+        line += f"; skipped {len(outcome.skipped)} already closed"
+    if dry_run and outcome.changed:
+        shown = " ".join(f"#{t['id']}" for t in outcome.changed[:20])
+        line += f": {shown}" + (" …" if len(outcome.changed) > 20 else "")
+    say(line)

@@ -1,0 +1,50 @@
+"""Where the desk lives: `--db`, then `SUPPORTDESK_DB`, then the user data directory."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_ENV = "SUPPORTDESK_DB"
+NOW_ENV = "SUPPORTDESK_NOW"
+USER_ENV = "SUPPORTDESK_USER"
+DB_FILENAME = "desk.db"
+
+
+@dataclass(frozen=True)
+class DeskLocation:
+    """A desk path and whether the user named it (a named desk must already exist)."""
+
+    path: Path
+    explicit: bool
+
+
+def default_desk_path() -> Path:
+    """The desk in the platform's user data directory."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("supportdesk", appauthor=False)) / DB_FILENAME
+
+
+def locate_desk(option: str | None) -> DeskLocation:
+    """Resolve the desk file from the `--db` option, the environment, or the default."""
+    if option:
+        return DeskLocation(Path(option).expanduser(), explicit=True)
+    env = os.environ.get(DB_ENV)
+    if env:
+        return DeskLocation(Path(env).expanduser(), explicit=True)
+    return DeskLocation(default_desk_path(), explicit=False)
+
+
+def current_login() -> str:
+    """The OS user acting, overridable with SUPPORTDESK_USER for scripts and tests."""
+    name = os.environ.get(USER_ENV)
+    if name:
+        return name
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry, e.g. in some containers
+        return "agent"

@@ -1,0 +1,100 @@
+"""Build a throwaway desk from the example policy and sample tickets in examples/."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from supportdesk.desk import Desk, TicketDraft
+from supportdesk.errors import InvalidInput
+from supportdesk.model import Actor, parse_close_reason
+from supportdesk.timetext import parse_duration
+
+DEMO_FILE = "demo-tickets.toml"
+# The desk's history starts this long before the demo's "now".
+HISTORY = timedelta(days=7)
+
+
+def examples_dir() -> Path:
+    """The examples shipped in the wheel, or the repository's when run from a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "examples", here.parent / "examples"):
+        if (candidate / DEMO_FILE).is_file():
+            return candidate
+    raise InvalidInput(f"cannot find the examples ({DEMO_FILE}); reinstall supportdesk")
+
+
+@dataclass(frozen=True)
+class _Step:
+    at: datetime
+    order: int
+    ticket: int  # index into the script's tickets
+    spec: dict[str, Any]
+
+
+def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = None) -> Desk:
+    """Create a desk at `path` and play the sample tickets so that they end at `now`."""
+    script = script or examples_dir() / DEMO_FILE
+    data = tomllib.loads(script.read_text(encoding="utf-8"))
+    policy_path = script.parent / data["policy"]
+    desk = Desk.create(
+        path,
+        login=login,
+        clock=now - HISTORY,
+        policy_text=policy_path.read_text(encoding="utf-8"),
+        policy_source=f"examples/{policy_path.name}",
+    )
+    actors = {login: desk.actor}
+    for agent in data.get("agents", []):
+        added = desk.add_agent(agent["login"], name=agent.get("name"), role=agent.get("role", "engineer"))
+        row = desk.store.agent_by_login(added["login"])
+        actors[agent["login"]] = Actor("agent", row["login"], row["id"], row["role"])
+
+    steps: list[_Step] = []
+    for index, ticket in enumerate(data["tickets"]):
+        filed = now - parse_duration(ticket["ago"])
+        steps.append(_Step(filed, 0, index, {"do": "file"}))
+        for order, step in enumerate(ticket.get("steps", []), start=1):
+            at = filed + parse_duration(step["after"])
+            if at > now:
+                raise InvalidInput(f"{script.name}: ticket {index + 1} has a step after the demo's now")
+            steps.append(_Step(at, order, index, step))
+    steps.sort(key=lambda s: (s.at, s.ticket, s.order))
+
+    ids: dict[int, int] = {}
+    for step in steps:
+        spec = step.spec
+        actor = actors[spec.get("by", login)]
+        acting = Desk(desk.store, desk.policy, actor, step.at)
+        if spec["do"] == "file":
+            t = data["tickets"][step.ticket]
+            draft = TicketDraft(
+                subject=t["subject"],
+                body=t["body"],
+                customer=t["customer"],
+                department=t.get("department"),
+                priority=t.get("priority"),
+                channel=t.get("channel"),
+            )
+            ids[step.ticket] = acting.file_ticket(draft)["id"]
+            continue
+        ticket_id = ids[step.ticket]
+        match spec["do"]:
+            case "assign":
+                acting.assign(ticket_id, spec["to"])
+            case "reply":
+                acting.reply(ticket_id, spec["text"])
+            case "note":
+                acting.reply(ticket_id, spec["text"], internal=True)
+            case "wait":
+                acting.wait(ticket_id)
+            case "resume":
+                acting.resume(ticket_id)
+            case "close":
+                acting.close_tickets([ticket_id], parse_close_reason(spec["reason"]))
+            case other:
+                raise InvalidInput(f"{script.name}: unknown step {other!r}")
+    return Desk(desk.store, desk.policy, desk.actor, now)

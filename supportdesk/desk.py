@@ -1,0 +1,480 @@
+"""The desk service: one method per use case. Returns plain data; never prints.
+
+Every method validates first, then hands the store its changes inside one transaction,
+so a refused call leaves the desk exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from supportdesk.config import DeskLocation
+from supportdesk.errors import InvalidInput, NotFound, Refused
+from supportdesk.model import (
+    Action,
+    Actor,
+    CloseReason,
+    Event,
+    Message,
+    Status,
+    TicketChange,
+    event_json,
+    message_json,
+    next_status,
+    ticket_json,
+    transition,
+)
+from supportdesk.policy import Policy, load_policy, policy_digest
+from supportdesk.query import Filter, build_filter, check_email, check_names
+from supportdesk.store import Store
+from supportdesk.timetext import from_utc_text, parse_instant, to_utc_text
+
+AGENT_ROLES = ("admin", "engineer")
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """What a user gives to file a ticket; defaults come from the policy."""
+
+    subject: str
+    body: str
+    customer: str
+    department: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    service: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CloseOutcome:
+    """What a bulk close did (or, with dry_run, would do)."""
+
+    reason: str
+    dry_run: bool
+    changed: list[dict[str, Any]] = field(default_factory=list)  # id, before, after
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # id, status, why
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON summary scripts read."""
+        return {
+            "reason": self.reason,
+            "dry_run": self.dry_run,
+            "changed": len(self.changed),
+            "skipped": len(self.skipped),
+            "tickets": self.changed,
+            "skipped_tickets": self.skipped,
+        }
+
+
+class Desk:
+    """An open desk acting for one actor at one instant."""
+
+    def __init__(self, store: Store, policy: Policy, actor: Actor, now: datetime):
+        self.store = store
+        self.policy = policy
+        self.actor = actor
+        self.now = now.astimezone(UTC).replace(microsecond=0)
+        self.now_text = to_utc_text(self.now)
+
+    # ---- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        location: DeskLocation,
+        *,
+        login: str,
+        clock: datetime,
+        now_text: str | None = None,
+    ) -> Desk:
+        """Open the desk at `location` (creating the default desk on first use)."""
+        if not location.explicit and not location.path.exists():
+            return cls.create(location.path, login=login, clock=clock, now_text=now_text)
+        store = Store.open(location.path)
+        try:
+            policy_row = store.latest_policy()
+            if policy_row is None:
+                raise InvalidInput(f"the desk {location.path} has no policy; apply one with `supportdesk policy apply FILE`")
+            policy = load_policy(policy_row["toml"], f"policy version {policy_row['id']}")
+            now = cls._resolve_now(now_text, policy, clock)
+            agent = store.agent_by_login(login)
+            if agent is None or not agent["active"]:
+                raise Refused(
+                    f"you ({login}) are not an agent of the desk {location.path}; "
+                    f"an admin can add you with `supportdesk agent add {login}`"
+                )
+            actor = Actor("agent", login, agent["id"], agent["role"])
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, policy, actor, now)
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        *,
+        login: str,
+        clock: datetime,
+        now_text: str | None = None,
+        policy_text: str | None = None,
+        policy_source: str = "default",
+    ) -> Desk:
+        """Create a desk with a policy (the default one if none) and its first admin."""
+        from supportdesk.policy import DEFAULT_POLICY_PATH
+
+        if policy_text is None:
+            policy_text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+        policy = load_policy(policy_text, policy_source)
+        now = cls._resolve_now(now_text, policy, clock)
+        store = Store.create(path)
+        try:
+            with store.transaction():
+                agent_id = store.insert_agent(
+                    {"login": login, "name": login, "role": "admin", "created_at": to_utc_text(now)}
+                )
+                actor = Actor("agent", login, agent_id, "admin")
+                version = store.insert_policy_version(
+                    {
+                        "applied_at": to_utc_text(now),
+                        "applied_by": actor.label,
+                        "source": policy_source,
+                        "sha256": policy_digest(policy_text),
+                        "toml": policy_text,
+                    }
+                )
+                store.insert_events(
+                    [
+                        Event(
+                            "desk_created",
+                            to_utc_text(now),
+                            actor.label,
+                            {"policy_version": version, "policy_source": policy_source},
+                        )
+                    ]
+                )
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, policy, actor, now)
+
+    @staticmethod
+    def _resolve_now(now_text: str | None, policy: Policy, clock: datetime) -> datetime:
+        if not now_text:
+            return clock
+        try:
+            return parse_instant(now_text, policy.zone, clock)
+        except InvalidInput as error:
+            raise InvalidInput(f"--now: {error}") from None
+
+    def close(self) -> None:
+        """Release the desk file."""
+        self.store.close()
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """One ticket as JSON, with its description, messages and events."""
+        row = self.store.ticket(ticket_id)
+        result = ticket_json(row)
+        result["body"] = row["body"]
+        result["messages"] = [message_json(m) for m in self.store.messages(ticket_id)]
+        result["events"] = [event_json(e) for e in self.store.events(ticket_id)]
+        return result
+
+    def filter(self, **options: Any) -> Filter:
+        """A Filter from the text options of `list`/`close`, checked against the policy."""
+        return build_filter(
+            zone=self.policy.zone,
+            now=self.now,
+            priorities_known=self.policy.priority_names,
+            departments_known=self.policy.department_names,
+            me=self.actor.name,
+            **options,
+        )
+
+    def list_tickets(self, flt: Filter) -> tuple[list[dict[str, Any]], int]:
+        """Tickets matching `flt` as JSON, and how many match in all."""
+        rows = self.store.find_tickets(flt)
+        total = len(rows) if not flt.limit or len(rows) < flt.limit else self.store.count_tickets(flt)
+        return [ticket_json(r) for r in rows], total
+
+    def log(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events of one ticket, or the latest of the whole desk, oldest first."""
+        if ticket_id is not None:
+            self.store.ticket(ticket_id)  # NotFound for a bad id
+        return [event_json(e) for e in self.store.events(ticket_id, limit)]
+
+    def agents(self) -> list[dict[str, Any]]:
+        """The desk's agents."""
+        return [
+            {k: a[k] for k in ("login", "name", "email", "role")} | {"active": bool(a["active"])}
+            for a in self.store.agents()
+        ]
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    def _event(self, kind: str, details: dict[str, Any], ticket_id: int | None = None) -> Event:
+        return Event(kind, self.now_text, self.actor.label, details, ticket_id)
+
+    def _require_admin(self, what: str) -> None:
+        if self.actor.role != "admin":
+            raise Refused(f"only an admin may {what}; you ({self.actor.name}) are an {self.actor.role}")
+
+    # ---- use cases -------------------------------------------------------------------
+
+    def file_ticket(self, draft: TicketDraft) -> dict[str, Any]:
+        """File a ticket for a customer (created on first contact); returns the ticket."""
+        subject = draft.subject.strip()
+        body = draft.body.strip()
+        if not subject:
+            raise InvalidInput("the subject is empty; give one with --subject")
+        if len(subject) > 200:
+            raise InvalidInput(f"the subject is {len(subject)} characters long; keep it under 200")
+        if not body:
+            raise InvalidInput("the body is empty; give it with --body TEXT or --body - (stdin)")
+        email = check_email(draft.customer)
+        policy = self.policy
+        priority = (draft.priority or policy.default_priority).strip().lower()
+        department = (draft.department or policy.default_department).strip().lower()
+        channel = (draft.channel or policy.default_channel).strip().lower()
+        check_names("priority", (priority,), policy.priority_names)
+        check_names("department", (department,), policy.department_names)
+        check_names("channel", (channel,), policy.channel_names)
+        now = self.now_text
+        with self.store.transaction():
+            customer = self.store.customer_by_email(email)
+            if customer is None:
+                customer_id = self.store.insert_customer({"email": email, "created_at": now})
+            else:
+                customer_id = customer["id"]
+            values = {
+                "subject": subject,
+                "body": body,
+                "status": Status.NEW.value,
+                "priority": priority,
+                "department": department,
+                "channel": channel,
+                "category": draft.category,
+                "service": draft.service,
+                "customer_id": customer_id,
+                "fields": json.dumps(draft.fields, ensure_ascii=False, sort_keys=True),
+                "flags": "[]",
+                "created_at": now,
+                "updated_at": now,
+            }
+            event = self._event(
+                "filed",
+                {
+                    "after": {
+                        "status": Status.NEW.value,
+                        "priority": priority,
+                        "department": department,
+                        "channel": channel,
+                        "customer": email,
+                    },
+                    "new_customer": customer is None,
+                },
+            )
+            ticket_id = self.store.apply(TicketChange(None, values, [event]))
+        return self.ticket(ticket_id)
+
+    def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> dict[str, Any]:
+        """Add a public reply (the first one is the first response) or an internal note."""
+        body = text.strip()
+        if not body:
+            raise InvalidInput("the message is empty; give it with -m TEXT or -m - (stdin)")
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            self.store.apply(self._reply_change(row, body, internal))
+        return self.ticket(ticket_id)
+
+    def _reply_change(self, row: dict[str, Any], body: str, internal: bool) -> TicketChange:
+        ticket_id = row["id"]
+        now = self.now_text
+        values: dict[str, Any] = {"updated_at": now}
+        if internal:
+            event = self._event("note", {"internal": True, "length": len(body)})
+        else:
+            status = transition(ticket_id, row["status"], Action.RESPOND)
+            details: dict[str, Any] = {"internal": False, "length": len(body)}
+            if status != row["status"]:
+                values["status"] = status.value
+                details["before"] = {"status": row["status"]}
+                details["after"] = {"status": status.value}
+            if row["first_response_at"] is None:
+                values["first_response_at"] = now
+                details["first_response"] = True
+            event = self._event("reply", details)
+        message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
+        return TicketChange(ticket_id, values, [event], [message])
+
+    def assign(self, ticket_id: int, to: str) -> dict[str, Any]:
+        """Give a ticket to an agent (`me`, a login, or `none` to unassign)."""
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            self.store.apply(self._assign_change(row, to))
+        return self.ticket(ticket_id)
+
+    def _assign_change(self, row: dict[str, Any], to: str) -> TicketChange:
+        ticket_id = row["id"]
+        if row["status"] == Status.CLOSED:
+            raise Refused(f"ticket #{ticket_id} is closed: cannot assign it; reopen it first with `supportdesk reopen {ticket_id}`")
+        target = to.strip()
+        if target.lower() in ("none", "nobody"):
+            agent_id, login = None, None
+        else:
+            login = self.actor.name if target.lower() == "me" else target
+            agent = self.store.agent_by_login(login)
+            if agent is None or not agent["active"]:
+                known = ", ".join(a["login"] for a in self.store.agents() if a["active"])
+                raise NotFound(f"no agent {login!r}; agents of this desk: {known}")
+            agent_id = agent["id"]
+        if row["assignee_id"] == agent_id:
+            raise Refused(f"ticket #{ticket_id} is already assigned to {login or 'nobody'}")
+        event = self._event("assign", {"before": {"assignee": row["assignee"]}, "after": {"assignee": login}})
+        return TicketChange(ticket_id, {"assignee_id": agent_id, "updated_at": self.now_text}, [event])
+
+    def _move(self, ticket_id: int, action: Action, kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            status = transition(ticket_id, row["status"], action)
+            event = self._event(
+                kind, {"before": {"status": row["status"]}, "after": {"status": status.value}} | (extra or {})
+            )
+            self.store.apply(
+                TicketChange(ticket_id, {"status": status.value, "updated_at": self.now_text}, [event])
+            )
+        return self.ticket(ticket_id)
+
+    def wait(self, ticket_id: int) -> dict[str, Any]:
+        """Put a ticket on hold, waiting on the customer."""
+        return self._move(ticket_id, Action.WAIT, "wait")
+
+    def resume(self, ticket_id: int) -> dict[str, Any]:
+        """Take a ticket off hold."""
+        return self._move(ticket_id, Action.RESUME, "resume")
+
+    def reopen(self, ticket_id: int) -> dict[str, Any]:
+        """Reopen a resolved or closed ticket, within the policy's reopen window."""
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            self.store.apply(self._reopen_change(row))
+        return self.ticket(ticket_id)
+
+    def _reopen_change(self, row: dict[str, Any]) -> TicketChange:
+        ticket_id = row["id"]
+        transition(ticket_id, row["status"], Action.REOPEN)
+        ended = row["closed_at"] or row["resolved_at"]
+        within = self.policy.reopen_within_days
+        if within is not None and ended is not None:
+            ended_at = from_utc_text(ended)
+            if within == 0 or self.now - ended_at > timedelta(days=within):
+                rule = (
+                    "this desk does not reopen tickets"
+                    if within == 0
+                    else f"this desk reopens tickets within {within} days and #{ticket_id} ended on {ended[:10]}"
+                )
+                raise Refused(f"{rule}; file a new ticket referencing #{ticket_id}")
+        status = Status.OPEN
+        event = self._event(
+            "reopen",
+            {
+                "before": {
+                    "status": row["status"],
+                    "resolved_at": row["resolved_at"],
+                    "closed_at": row["closed_at"],
+                    "close_reason": row["close_reason"],
+                },
+                "after": {"status": status.value},
+            },
+        )
+        values = {
+            "status": status.value,
+            "resolved_at": None,
+            "closed_at": None,
+            "close_reason": None,
+            "updated_at": self.now_text,
+        }
+        return TicketChange(ticket_id, values, [event])
+
+    def close_tickets(
+        self, ids: list[int], reason: CloseReason, *, dry_run: bool = False
+    ) -> CloseOutcome:
+        """Close tickets by id in one transaction; unknown ids refuse the whole batch."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            raise InvalidInput("no tickets to close; give ids, --stdin, or filters such as --status")
+        with self._writing(dry_run):
+            rows = self.store.tickets_by_ids(unique)
+            missing = [i for i in unique if i not in rows]
+            if missing:
+                shown = ", ".join(f"#{i}" for i in missing[:10]) + (" …" if len(missing) > 10 else "")
+                raise NotFound(f"{len(missing)} of the tickets do not exist ({shown}); nothing was closed")
+            return self._close_rows([rows[i] for i in unique], reason, dry_run)
+
+    def close_matching(self, flt: Filter, reason: CloseReason, *, dry_run: bool = False) -> CloseOutcome:
+        """Close every ticket a filter matches, in one transaction."""
+        if flt.is_empty:
+            raise InvalidInput("refusing to close every ticket; narrow it with filters such as --status or --created-before")
+        with self._writing(dry_run):
+            return self._close_rows(self.store.find_tickets(flt), reason, dry_run)
+
+    def _writing(self, dry_run: bool):
+        from contextlib import nullcontext
+
+        return nullcontext() if dry_run else self.store.transaction()
+
+    def _close_rows(self, rows: list[dict[str, Any]], reason: CloseReason, dry_run: bool) -> CloseOutcome:
+        outcome = CloseOutcome(reason=reason.value, dry_run=dry_run)
+        action = Action.RESOLVE if reason is CloseReason.RESOLVED else Action.CLOSE
+        now = self.now_text
+        changes: list[TicketChange] = []
+        for row in rows:
+            before = row["status"]
+            target = next_status(before, action)
+            if target is None:
+                outcome.skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
+                continue
+            values: dict[str, Any] = {"status": target.value, "updated_at": now}
+            if target is Status.RESOLVED:
+                values |= {"resolved_at": now, "close_reason": reason.value}
+            else:
+                values["closed_at"] = now
+                if before != Status.RESOLVED:
+                    values["close_reason"] = reason.value
+            event = self._event(
+                "close",
+                {"before": {"status": before}, "after": {"status": target.value}, "reason": reason.value},
+                row["id"],
+            )
+            changes.append(TicketChange(row["id"], values, [event]))
+            outcome.changed.append({"id": row["id"], "before": before, "after": target.value})
+        if changes and not dry_run:
+            self.store.apply_many(changes)
+        return outcome
+
+    def add_agent(self, login: str, *, name: str | None = None, email: str | None = None, role: str = "engineer") -> dict[str, Any]:
+        """Register an agent (admins only)."""
+        self._require_admin("add agents")
+        login = login.strip()
+        if not login or any(c.isspace() for c in login):
+            raise InvalidInput(f"{login!r} is not a login; use the person's OS user name, e.g. alice")
+        if role not in AGENT_ROLES:
+            raise InvalidInput(f"unknown role {role!r}; use one of: {', '.join(AGENT_ROLES)}")
+        if self.store.agent_by_login(login):
+            raise Refused(f"agent {login} already exists")
+        now = self.now_text
+        with self.store.transaction():
+            self.store.insert_agent(
+                {"login": login, "name": name or login, "email": check_email(email) if email else None, "role": role, "created_at": now}
+            )
+            self.store.insert_events([self._event("agent_added", {"login": login, "role": role})])
+        return next(a for a in self.agents() if a["login"] == login)
+

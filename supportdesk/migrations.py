@@ -1,0 +1,145 @@
+"""Numbered, append-only schema migrations of the desk file (sqlite-utils Migrations).
+
+Never edit a migration that has shipped; add the next one. PRAGMA user_version mirrors
+the number applied so that opening an up-to-date desk needs no sqlite-utils import.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+MIGRATION_SET = "supportdesk"
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT,
+            kind TEXT NOT NULL DEFAULT 'customer',     -- customer | reseller
+            reseller_id INTEGER REFERENCES customers(id),
+            package TEXT,
+            status TEXT NOT NULL DEFAULT 'active',     -- active | suspended | banned
+            verified INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX customers_reseller ON customers(reseller_id);
+
+        CREATE TABLE agents (
+            id INTEGER PRIMARY KEY,
+            login TEXT NOT NULL UNIQUE,
+            name TEXT,
+            email TEXT,
+            role TEXT NOT NULL DEFAULT 'engineer',     -- admin | engineer
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE policy_versions (
+            id INTEGER PRIMARY KEY,                    -- the version number
+            applied_at TEXT NOT NULL,
+            applied_by TEXT NOT NULL,
+            source TEXT,                               -- the file it came from
+            sha256 TEXT NOT NULL,
+            toml TEXT NOT NULL
+        );
+
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            department TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            category TEXT,
+            service TEXT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id),
+            assignee_id INTEGER REFERENCES agents(id),
+            escalation_level INTEGER NOT NULL DEFAULT 0,
+            fields TEXT NOT NULL DEFAULT '{}',         -- JSON object: department fields
+            flags TEXT NOT NULL DEFAULT '[]',          -- JSON list: intake flags
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            first_response_at TEXT,
+            respond_by TEXT,
+            resolve_by TEXT,
+            resolved_at TEXT,
+            closed_at TEXT,
+            close_reason TEXT,
+            policy_version INTEGER REFERENCES policy_versions(id)
+        );
+        CREATE INDEX tickets_status_created ON tickets(status, created_at);
+        CREATE INDEX tickets_created ON tickets(created_at);
+        CREATE INDEX tickets_updated ON tickets(updated_at);
+        CREATE INDEX tickets_customer ON tickets(customer_id, created_at);
+        CREATE INDEX tickets_assignee ON tickets(assignee_id, created_at);
+        CREATE INDEX tickets_department ON tickets(department, created_at);
+        CREATE INDEX tickets_priority ON tickets(priority, created_at);
+
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            at TEXT NOT NULL,
+            author TEXT NOT NULL,                      -- agent:alice, customer:a@b.c
+            internal INTEGER NOT NULL DEFAULT 0,       -- 1: an internal note
+            channel TEXT,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX messages_ticket ON messages(ticket_id, at);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER REFERENCES tickets(id),  -- NULL: a desk-wide event
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            details TEXT NOT NULL DEFAULT '{}'         -- JSON: before/after and context
+        );
+        CREATE INDEX events_ticket ON events(ticket_id, id);
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+    )
+    # Full-text search over subject and body. Own triggers instead of sqlite-utils'
+    # create_triggers=True, so that status updates (bulk closes) do not touch the index.
+    db["tickets"].enable_fts(["subject", "body"], create_triggers=False)
+    db.executescript(
+        """
+        CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN
+            INSERT INTO tickets_fts (rowid, subject, body) VALUES (new.id, new.subject, new.body);
+        END;
+        CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN
+            INSERT INTO tickets_fts (tickets_fts, rowid, subject, body)
+                VALUES ('delete', old.id, old.subject, old.body);
+        END;
+        CREATE TRIGGER tickets_fts_update AFTER UPDATE OF subject, body ON tickets BEGIN
+            INSERT INTO tickets_fts (tickets_fts, rowid, subject, body)
+                VALUES ('delete', old.id, old.subject, old.body);
+            INSERT INTO tickets_fts (rowid, subject, body) VALUES (new.id, new.subject, new.body);
+        END;
+        """
+    )
+
+
+# Append only. The position in this tuple is the schema version.
+MIGRATIONS = (m001_initial,)
+MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migration_set():
+    """The sqlite-utils Migrations object holding every migration, in order."""
+    from sqlite_utils import Migrations
+
+    result = Migrations(MIGRATION_SET)
+    for fn in MIGRATIONS:
+        result()(fn)
+    return result

@@ -1,0 +1,231 @@
+"""Tickets, messages and events as plain values, and the ticket state machine. Pure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from supportdesk.errors import InvalidInput, Refused
+
+
+class Status(StrEnum):
+    """Where a ticket is in its life."""
+
+    NEW = "new"  # filed, no agent has answered yet
+    OPEN = "open"  # an agent is on it
+    PENDING = "pending"  # waiting on the customer; the resolution clock is paused
+    RESOLVED = "resolved"  # solved; may be reopened within the policy's window
+    CLOSED = "closed"  # finished for good (or closed without a resolution)
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+class CloseReason(StrEnum):
+    """Why a ticket was closed; `resolved` is the only one that resolves it."""
+
+    RESOLVED = "resolved"
+    DUPLICATE = "duplicate"
+    OUT_OF_SCOPE = "out-of-scope"
+    INCOMPLETE = "incomplete"
+    NO_RESPONSE = "no-response"
+    ABUSE = "abuse"
+
+
+class Action(StrEnum):
+    """Things that move a ticket between states."""
+
+    RESPOND = "respond"  # a public agent reply
+    WAIT = "wait"
+    RESUME = "resume"
+    RESOLVE = "resolve"  # close with reason `resolved`
+    CLOSE = "close"  # close with any other reason, or archive a resolved ticket
+    REOPEN = "reopen"
+
+
+# action -> {from status: to status}; a missing pair is an illegal transition.
+TRANSITIONS: dict[Action, dict[Status, Status]] = {
+    Action.RESPOND: {
+        Status.NEW: Status.OPEN,
+        Status.OPEN: Status.OPEN,
+        Status.PENDING: Status.PENDING,
+    },
+    Action.WAIT: {Status.NEW: Status.PENDING, Status.OPEN: Status.PENDING},
+    Action.RESUME: {Status.PENDING: Status.OPEN},
+    Action.RESOLVE: {
+        Status.NEW: Status.RESOLVED,
+        Status.OPEN: Status.RESOLVED,
+        Status.PENDING: Status.RESOLVED,
+        Status.RESOLVED: Status.CLOSED,
+    },
+    Action.CLOSE: {
+        Status.NEW: Status.CLOSED,
+        Status.OPEN: Status.CLOSED,
+        Status.PENDING: Status.CLOSED,
+        Status.RESOLVED: Status.CLOSED,
+    },
+    Action.REOPEN: {Status.RESOLVED: Status.OPEN, Status.CLOSED: Status.OPEN},
+}
+
+_WHAT_WORKS = {
+    Action.RESPOND: "reopen it first with `supportdesk reopen {id}`",
+    Action.WAIT: "only new or open tickets can wait on the customer",
+    Action.RESUME: "only a pending ticket can be resumed",
+    Action.RESOLVE: "it is already closed",
+    Action.CLOSE: "it is already closed",
+    Action.REOPEN: "only resolved or closed tickets can be reopened",
+}
+
+
+def next_status(status: Status | str, action: Action) -> Status | None:
+    """The status after `action`, or None when the state machine does not allow it."""
+    return TRANSITIONS[action].get(Status(status))
+
+
+def transition(ticket_id: int, status: Status | str, action: Action) -> Status:
+    """The status after `action`, or Refused naming the current state."""
+    current = Status(status)
+    target = next_status(current, action)
+    if target is None:
+        hint = _WHAT_WORKS[action].format(id=ticket_id)
+        raise Refused(f"ticket #{ticket_id} is {current.value}: cannot {action.value} it; {hint}")
+    return target
+
+
+def parse_close_reason(text: str) -> CloseReason:
+    """A close reason from user text, or InvalidInput listing the valid ones."""
+    try:
+        return CloseReason(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(r.value for r in CloseReason)
+        raise InvalidInput(f"unknown close reason {text!r}; use one of: {valid}") from None
+
+
+def parse_statuses(text: str) -> tuple[Status, ...]:
+    """Comma-separated statuses; `active` means new, open and pending."""
+    result: list[Status] = []
+    for part in (p.strip().lower() for p in text.split(",")):
+        if not part:
+            continue
+        if part == "active":
+            result.extend(ACTIVE_STATUSES)
+            continue
+        try:
+            result.append(Status(part))
+        except ValueError:
+            valid = ", ".join([s.value for s in Status] + ["active"])
+            raise InvalidInput(f"unknown status {part!r}; use one of: {valid}") from None
+    if not result:
+        raise InvalidInput("--status is empty; give a status such as open or active")
+    return tuple(dict.fromkeys(result))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: an agent (by login), a customer (by e-mail) or the system."""
+
+    kind: str  # "agent" | "customer" | "reseller" | "system"
+    name: str
+    id: int | None = None
+    role: str | None = None  # for agents: "admin" | "engineer"
+
+    @property
+    def label(self) -> str:
+        """The form stored in events: `agent:alice`."""
+        return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a ticket's history: who did what, when, with before/after."""
+
+    kind: str
+    at: str  # ISO-8601 UTC text
+    actor: str
+    details: dict[str, Any] = field(default_factory=dict)
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A public reply or an internal note on a ticket."""
+
+    at: str
+    author: str
+    body: str
+    internal: bool = False
+    channel: str | None = None
+    ticket_id: int | None = None
+
+
+@dataclass
+class TicketChange:
+    """One ticket's new values with the events and messages that explain them."""
+
+    ticket_id: int | None  # None: a new ticket, `values` is the whole row
+    values: dict[str, Any]
+    events: list[Event] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+
+
+# The ticket JSON contract (DESIGN.md); adding fields is fine, renaming is breaking.
+TICKET_FIELDS = (
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "department",
+    "channel",
+    "category",
+    "service",
+    "customer",
+    "reseller",
+    "assignee",
+    "escalation_level",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "respond_by",
+    "resolve_by",
+    "resolved_at",
+    "closed_at",
+    "close_reason",
+    "flags",
+    "fields",
+)
+
+
+def ticket_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The stable JSON form of a joined ticket row from the store."""
+    out = {name: row.get(name) for name in TICKET_FIELDS}
+    out["flags"] = json.loads(row["flags"]) if row.get("flags") else []
+    out["fields"] = json.loads(row["fields"]) if row.get("fields") else {}
+    out["escalation_level"] = row.get("escalation_level") or 0
+    return out
+
+
+def event_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The stable JSON form of an event row."""
+    return {
+        "id": row["id"],
+        "ticket_id": row["ticket_id"],
+        "at": row["at"],
+        "actor": row["actor"],
+        "kind": row["kind"],
+        "details": json.loads(row["details"]) if row.get("details") else {},
+    }
+
+
+def message_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The stable JSON form of a message row."""
+    return {
+        "id": row["id"],
+        "at": row["at"],
+        "author": row["author"],
+        "internal": bool(row["internal"]),
+        "channel": row.get("channel"),
+        "body": row["body"],
+    }

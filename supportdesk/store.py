@@ -1,0 +1,471 @@
+"""The desk file: the only module that speaks SQL (SQLite, through sqlite-utils for writes).
+
+Reads use the plain `sqlite3` connection so that `supportdesk show 42` does not pay for
+importing sqlite-utils; schema changes and writes go through sqlite-utils.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
+from supportdesk.migrations import MIGRATION_NAMES, SCHEMA_VERSION, migration_set
+from supportdesk.model import Event, Message, TicketChange
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from supportdesk.query import Filter
+
+BUSY_TIMEOUT_SECONDS = 5.0
+# SQLite's bound-parameter limit is 32766 on modern builds; stay well below it.
+CHUNK = 5000
+
+# The joined row every ticket read returns; model.ticket_json() shapes it for output.
+_TICKET_SELECT = """
+SELECT t.*, c.email AS customer, r.email AS reseller, a.login AS assignee
+FROM tickets t
+JOIN customers c ON c.id = t.customer_id
+LEFT JOIN customers r ON r.id = c.reseller_id
+LEFT JOIN agents a ON a.id = t.assignee_id
+"""
+
+_SORTS = {
+    "newest": "t.created_at DESC, t.id DESC",
+    "oldest": "t.created_at ASC, t.id ASC",
+    "updated": "t.updated_at DESC, t.id DESC",
+    "id": "t.id ASC",
+}
+
+
+def _explain_sqlite_error(path: Path, error: sqlite3.Error) -> DeskUnavailable:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return DeskUnavailable(
+            f"the desk {path} is busy (another supportdesk is writing); try again in a moment"
+        )
+    if "not a database" in text or "malformed" in text:
+        return DeskUnavailable(f"{path} is not a supportdesk desk (SQLite says: {text})")
+    if "readonly" in text or "unable to open" in text:
+        return DeskUnavailable(f"cannot write the desk {path}: {text}; check its permissions")
+    return DeskUnavailable(f"the desk {path} cannot be used: {text}")
+
+
+class Store:
+    """One open desk file."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self._db: sqlite_utils.Database | None = None
+
+    # ---- opening -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path) -> Store:
+        """Create a new, empty desk file (mode 0600) with the current schema."""
+        if path.exists() and path.stat().st_size > 0:
+            raise InvalidInput(f"a file already exists at {path}; choose another --db path")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+            os.chmod(path, 0o600)
+        except OSError as error:
+            raise DeskUnavailable(f"cannot create the desk {path}: {error.strerror}") from None
+        try:
+            store = cls(path, cls._connect(path))
+        except sqlite3.Error as error:
+            raise _explain_sqlite_error(path, error) from None
+        try:
+            store.conn.execute("PRAGMA journal_mode=WAL")
+            store._migrate()
+        except sqlite3.Error as error:
+            store.close()
+            raise _explain_sqlite_error(path, error) from None
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open an existing desk, upgrading an older schema; refuse a newer one."""
+        if not path.exists():
+            raise NotFound(
+                f"no desk at {path}; create one with `supportdesk --db {path} init`"
+            )
+        if path.is_dir():
+            raise DeskUnavailable(f"{path} is a directory, not a desk file")
+        if not os.access(path, os.R_OK):
+            raise DeskUnavailable(f"cannot read the desk {path}; check its permissions")
+        try:
+            store = cls(path, cls._connect(path))
+        except sqlite3.Error as error:
+            raise _explain_sqlite_error(path, error) from None
+        try:
+            version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise DeskUnavailable(
+                    f"the desk {path} has schema version {version}, newer than this "
+                    f"supportdesk understands ({SCHEMA_VERSION}); upgrade supportdesk"
+                )
+            if version < SCHEMA_VERSION:
+                if version == 0 and not store._has_table("tickets"):
+                    if store._has_any_table():
+                        raise DeskUnavailable(
+                            f"{path} is an SQLite file but not a supportdesk desk"
+                        )
+                store._migrate()
+        except sqlite3.Error as error:
+            store.close()
+            raise _explain_sqlite_error(path, error) from None
+        except DeskUnavailable:
+            store.close()
+            raise
+        return store
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) in transaction().
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def _has_table(self, name: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", [name]
+        ).fetchone()
+        return row is not None
+
+    def _has_any_table(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The sqlite-utils view of the connection, created on first write."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def _migrate(self) -> None:
+        migrations = migration_set()
+        applied = {m.name for m in migrations.applied(self.db)}
+        unknown = applied - set(MIGRATION_NAMES)
+        if unknown:
+            raise DeskUnavailable(
+                f"the desk {self.path} was written by a newer supportdesk "
+                f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade supportdesk"
+            )
+        migrations.apply(self.db)
+        self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def schema_migrations(self) -> list[str]:
+        """Names of the migrations applied to this desk, in order."""
+        return [m.name for m in migration_set().applied(self.db)]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    # ---- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction; everything inside commits together or not at all."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise _explain_sqlite_error(self.path, error) from None
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise _explain_sqlite_error(self.path, error) from None
+
+    # ---- writes (call inside transaction()) ------------------------------------------
+
+    def apply(self, change: TicketChange) -> int:
+        """Write one ticket change with its events and messages; returns the ticket id."""
+        if change.ticket_id is None:
+            ticket_id = self.db["tickets"].insert(change.values).last_pk
+        else:
+            ticket_id = change.ticket_id
+            if change.values:
+                self.db["tickets"].update(ticket_id, change.values)
+        self.insert_events(change.events, ticket_id)
+        self.insert_messages(change.messages, ticket_id)
+        return int(ticket_id)
+
+    def apply_many(self, changes: Sequence[TicketChange]) -> None:
+        """Write many updates to existing tickets in bulk (same columns per change)."""
+        by_columns: dict[tuple[str, ...], list[TicketChange]] = {}
+        for change in changes:
+            by_columns.setdefault(tuple(sorted(change.values)), []).append(change)
+        for columns, group in by_columns.items():
+            if not columns:
+                continue
+            assignments = ", ".join(f"[{c}] = ?" for c in columns)
+            self.conn.executemany(
+                f"UPDATE tickets SET {assignments} WHERE id = ?",
+                [[c.values[col] for col in columns] + [c.ticket_id] for c in group],
+            )
+        self.insert_events(e for c in changes for e in c.events)
+        for change in changes:
+            if change.messages:
+                self.insert_messages(change.messages, change.ticket_id)
+
+    def insert_events(self, events: Iterable[Event], ticket_id: int | None = None) -> None:
+        """Append events; an event without a ticket id takes `ticket_id`."""
+        rows = [
+            (
+                e.ticket_id if e.ticket_id is not None else ticket_id,
+                e.at,
+                e.actor,
+                e.kind,
+                json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+            )
+            for e in events
+        ]
+        if rows:
+            self.conn.executemany(
+                "INSERT INTO events (ticket_id, at, actor, kind, details) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def insert_messages(self, messages: Iterable[Message], ticket_id: int | None) -> None:
+        """Append messages to a ticket."""
+        rows = [
+            (
+                m.ticket_id if m.ticket_id is not None else ticket_id,
+                m.at,
+                m.author,
+                int(m.internal),
+                m.channel,
+                m.body,
+            )
+            for m in messages
+        ]
+        if rows:
+            self.conn.executemany(
+                "INSERT INTO messages (ticket_id, at, author, internal, channel, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def insert_customer(self, row: dict[str, Any]) -> int:
+        """Add a customer; returns its id."""
+        return int(self.db["customers"].insert(row).last_pk)
+
+    def insert_agent(self, row: dict[str, Any]) -> int:
+        """Add an agent; returns its id."""
+        return int(self.db["agents"].insert(row).last_pk)
+
+    def insert_policy_version(self, row: dict[str, Any]) -> int:
+        """Store a policy version; returns its number."""
+        return int(self.db["policy_versions"].insert(row).last_pk)
+
+    # ---- bulk loading (benchmarks, import, demo) -------------------------------------
+
+    def bulk_insert_tickets(self, rows: Iterable[dict[str, Any]], batch_size: int = 50000) -> int:
+        """Insert many ticket rows, each with a `filed` event; call inside transaction().
+
+        Secondary indexes and the search trigger are dropped for the load and rebuilt
+        once at the end, which is several times faster than maintaining them row by row.
+        Returns the number of tickets inserted.
+        """
+        from operator import itemgetter
+
+        before = self.max_ticket_id()
+        saved = [
+            (r["name"], r["sql"])
+            for r in self.conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE tbl_name IN ('tickets', 'events') "
+                "AND sql IS NOT NULL AND (type = 'index' OR name = 'tickets_fts_insert')"
+            )
+        ]
+        for name, sql in saved:
+            kind = "TRIGGER" if sql.lstrip().upper().startswith("CREATE TRIGGER") else "INDEX"
+            self.conn.execute(f"DROP {kind} [{name}]")
+        count = 0
+        columns: list[str] | None = None
+        batch: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            assert columns is not None
+            values = itemgetter(*columns)
+            self.conn.executemany(
+                f"INSERT INTO tickets ({', '.join(f'[{c}]' for c in columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                [values(r) for r in batch],
+            )
+            self.conn.executemany(
+                "INSERT INTO events (ticket_id, at, actor, kind, details) VALUES (?, ?, ?, 'filed', '{}')",
+                [(r["id"], r["created_at"], r.get("_actor", "system:import")) for r in batch],
+            )
+            batch.clear()
+
+        for row in rows:
+            if columns is None:
+                columns = [c for c in row if not c.startswith("_")]
+            batch.append(row)
+            count += 1
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        for _, sql in saved:
+            self.conn.execute(sql)
+        self.conn.execute(
+            "INSERT INTO tickets_fts (rowid, subject, body) SELECT id, subject, body FROM tickets WHERE id > ?",
+            [before],
+        )
+        return count
+
+    # ---- reads -----------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """The joined row of one ticket, or NotFound."""
+        row = self.conn.execute(_TICKET_SELECT + " WHERE t.id = ?", [ticket_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no ticket #{ticket_id}; `supportdesk list` shows the tickets there are")
+        return dict(row)
+
+    def tickets_by_ids(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Joined rows for many ids at once (missing ids are simply absent)."""
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            cursor = self.conn.execute(
+                _TICKET_SELECT + " WHERE t.id IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(chunk))],
+            )
+            for row in cursor:
+                found[row["id"]] = dict(row)
+        return found
+
+    def _where(self, flt: Filter) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if flt.ids:
+            clauses.append("t.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(flt.ids)))
+        for column, values in (
+            ("t.status", flt.statuses),
+            ("t.priority", flt.priorities),
+            ("t.department", flt.departments),
+        ):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        if flt.customer:
+            clauses.append("c.email = ? COLLATE NOCASE")
+            params.append(flt.customer)
+        if flt.unassigned:
+            clauses.append("t.assignee_id IS NULL")
+        elif flt.assignee:
+            clauses.append("a.login = ?")
+            params.append(flt.assignee)
+        if flt.created_after:
+            clauses.append("t.created_at >= ?")
+            params.append(flt.created_after)
+        if flt.created_before:
+            clauses.append("t.created_at < ?")
+            params.append(flt.created_before)
+        if flt.search:
+            clauses.append(
+                "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
+            )
+            params.append(flt.fts_query())
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return where, params
+
+    def find_tickets(self, flt: Filter) -> list[dict[str, Any]]:
+        """Joined ticket rows matching a filter, in its order, up to its limit."""
+        where, params = self._where(flt)
+        sql = f"{_TICKET_SELECT}{where} ORDER BY {_SORTS[flt.sort]}"
+        if flt.limit:
+            sql += " LIMIT ?"
+            params.append(flt.limit)
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def count_tickets(self, flt: Filter) -> int:
+        """How many tickets match a filter, ignoring its limit."""
+        where, params = self._where(flt)
+        sql = (
+            "SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id "
+            f"LEFT JOIN agents a ON a.id = t.assignee_id{where}"
+        )
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def messages(self, ticket_id: int) -> list[dict[str, Any]]:
+        """A ticket's messages, oldest first."""
+        cursor = self.conn.execute(
+            "SELECT * FROM messages WHERE ticket_id = ? ORDER BY at, id", [ticket_id]
+        )
+        return [dict(r) for r in cursor]
+
+    def events(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events of one ticket (oldest first) or of the whole desk (newest `limit`, oldest first)."""
+        if ticket_id is not None:
+            sql, params = "SELECT * FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]
+            rows = [dict(r) for r in self.conn.execute(sql, params)]
+            return rows[-limit:] if limit else rows
+        sql = "SELECT * FROM events ORDER BY id DESC"
+        params = []
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = [dict(r) for r in self.conn.execute(sql, params)]
+        rows.reverse()
+        return rows
+
+    def customer_by_email(self, email: str) -> dict[str, Any] | None:
+        """A customer row by e-mail (case-insensitive), or None."""
+        row = self.conn.execute(
+            "SELECT * FROM customers WHERE email = ? COLLATE NOCASE", [email]
+        ).fetchone()
+        return dict(row) if row else None
+
+    def agent_by_login(self, login: str) -> dict[str, Any] | None:
+        """An agent row by login, or None."""
+        row = self.conn.execute("SELECT * FROM agents WHERE login = ?", [login]).fetchone()
+        return dict(row) if row else None
+
+    def agents(self) -> list[dict[str, Any]]:
+        """All agents, by login."""
+        return [dict(r) for r in self.conn.execute("SELECT * FROM agents ORDER BY login")]
+
+    def latest_policy(self) -> dict[str, Any] | None:
+        """The policy version in force, or None for a desk without one."""
+        row = self.conn.execute(
+            "SELECT * FROM policy_versions ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return dict(row) if row else None
+
+    def max_ticket_id(self) -> int:
+        """The highest ticket id so far (0 for an empty desk)."""
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0])
+
+    def columns(self, table: str) -> list[str]:
+        """Column names of a table, for schema checks."""
+        return [r["name"] for r in self.conn.execute(f"PRAGMA table_info([{table}])")]
+
+    def dump(self) -> list[str]:
+        """The whole desk as SQL text, to prove a refused command changed nothing."""
+        return list(self.conn.iterdump())
+
