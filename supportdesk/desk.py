@@ -72,6 +72,43 @@ class CloseOutcome:
         }
 
 
+def resolve_now(now_text: str | None, policy: Policy, clock: datetime) -> datetime:
+    """The instant a command acts at: `--now` read in the desk's zone, else the clock."""
+    if not now_text:
+        return clock
+    try:
+        return parse_instant(now_text, policy.zone, clock)
+    except InvalidInput as error:
+        raise InvalidInput(f"--now: {error}") from None
+
+
+@dataclass
+class TimeDesk:
+    """The time questions of a policy (calendars, on-call) as of one instant."""
+
+    policy: Policy
+    now: datetime
+    overrides: tuple[Any, ...] = ()
+
+    def calendar(self, name: str | None = None):
+        """A compiled calendar of the policy (the office calendar when unnamed)."""
+        return self.policy.calendar(name)
+
+    def instant(self, text: str | None) -> datetime:
+        """An instant given by the user, read in the desk's zone; `now` when absent."""
+        if text is None:
+            return self.now
+        return parse_instant(text, self.policy.zone, self.now)
+
+    def oncall(self):
+        """The policy's on-call layers with the desk's overrides."""
+        if not self.policy.layers:
+            raise NotFound(
+                "this policy defines no on-call; add [rotations.NAME] and [[oncall]] layers to it"
+            )
+        return self.policy.oncall(self.overrides)
+
+
 class Desk:
     """An open desk acting for one actor at one instant."""
 
@@ -102,7 +139,7 @@ class Desk:
             if policy_row is None:
                 raise InvalidInput(f"the desk {location.path} has no policy; apply one with `supportdesk policy apply FILE`")
             policy = load_policy(policy_row["toml"], f"policy version {policy_row['id']}")
-            now = cls._resolve_now(now_text, policy, clock)
+            now = resolve_now(now_text, policy, clock)
             agent = store.agent_by_login(login)
             if agent is None or not agent["active"]:
                 raise Refused(
@@ -132,7 +169,7 @@ class Desk:
         if policy_text is None:
             policy_text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
         policy = load_policy(policy_text, policy_source)
-        now = cls._resolve_now(now_text, policy, clock)
+        now = resolve_now(now_text, policy, clock)
         store = Store.create(path)
         try:
             with store.transaction():
@@ -164,14 +201,6 @@ class Desk:
             raise
         return cls(store, policy, actor, now)
 
-    @staticmethod
-    def _resolve_now(now_text: str | None, policy: Policy, clock: datetime) -> datetime:
-        if not now_text:
-            return clock
-        try:
-            return parse_instant(now_text, policy.zone, clock)
-        except InvalidInput as error:
-            raise InvalidInput(f"--now: {error}") from None
 
     def close(self) -> None:
         """Release the desk file."""
@@ -459,6 +488,63 @@ class Desk:
         if changes and not dry_run:
             self.store.apply_many(changes)
         return outcome
+
+    # ---- on-call ---------------------------------------------------------------------
+
+    def time(self) -> TimeDesk:
+        """Calendars and on-call of this desk's policy, with its overrides."""
+        from supportdesk.oncall import Override
+
+        overrides = tuple(
+            Override(
+                r["layer"], r["person"], from_utc_text(r["starts_at"]), from_utc_text(r["ends_at"]), r["reason"], r["id"]
+            )
+            for r in self.store.overrides()
+        )
+        return TimeDesk(self.policy, self.now, overrides)
+
+    def overrides(self, include_past: bool = False) -> list[dict[str, Any]]:
+        """On-call overrides, current and future (or all)."""
+        rows = self.store.overrides(None if include_past else self.now_text)
+        keys = ("id", "layer", "person", "starts_at", "ends_at", "reason", "created_by", "created_at")
+        return [{k: r[k] for k in keys} for r in rows]
+
+    def add_override(self, layer: str, person: str, starts: datetime, ends: datetime, reason: str = "") -> dict[str, Any]:
+        """Put `person` on a layer from `starts` until `ends`."""
+        names = [l.name for l in self.policy.layers]
+        if layer not in names:
+            raise InvalidInput(
+                f"unknown on-call layer {layer!r}; this policy has: {', '.join(names) or 'none'}"
+            )
+        agent = self.store.agent_by_login(person)
+        if agent is None or not agent["active"]:
+            known = ", ".join(a["login"] for a in self.store.agents() if a["active"])
+            raise NotFound(f"no agent {person!r}; agents of this desk: {known}")
+        if ends <= starts:
+            raise InvalidInput("an override must end after it starts; check --from and --until")
+        if ends <= self.now:
+            raise InvalidInput("the override would end in the past; give a later --until")
+        row = {
+            "layer": layer,
+            "person": person,
+            "starts_at": to_utc_text(starts),
+            "ends_at": to_utc_text(ends),
+            "reason": reason.strip(),
+            "created_by": self.actor.label,
+            "created_at": self.now_text,
+        }
+        with self.store.transaction():
+            override_id = self.store.insert_override(row)
+            self.store.insert_events([self._event("oncall_override", {"id": override_id} | row)])
+        return next(o for o in self.overrides(include_past=True) if o["id"] == override_id)
+
+    def remove_override(self, override_id: int) -> dict[str, Any]:
+        """Cancel an override (kept in the desk, marked removed)."""
+        with self.store.transaction():
+            row = self.store.override(override_id)
+            self.store.remove_override(override_id, self.actor.label, self.now_text)
+            self.store.insert_events([self._event("oncall_override_removed", {"id": override_id, "layer": row["layer"], "person": row["person"]})])
+        return row
 
     def add_agent(self, login: str, *, name: str | None = None, email: str | None = None, role: str = "engineer") -> dict[str, Any]:
         """Register an agent (admins only)."""

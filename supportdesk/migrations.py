@@ -129,8 +129,28 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def m002_oncall_overrides(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE oncall_overrides (
+            id INTEGER PRIMARY KEY,
+            layer TEXT NOT NULL,                       -- an on-call layer of the policy
+            person TEXT NOT NULL,                      -- the agent covering it
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            removed_by TEXT,                           -- kept for the record, not deleted
+            removed_at TEXT
+        );
+        CREATE INDEX oncall_overrides_ends ON oncall_overrides(ends_at);
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
-MIGRATIONS = (m001_initial,)
+MIGRATIONS = (m001_initial, m002_oncall_overrides)
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -461,6 +461,32 @@ class Store:
         """The highest ticket id so far (0 for an empty desk)."""
         return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0])
 
+    def overrides(self, ends_after: str | None = None) -> list[dict[str, Any]]:
+        """On-call overrides not removed, optionally only those ending after an instant."""
+        sql = "SELECT * FROM oncall_overrides WHERE removed_at IS NULL"
+        params: list[Any] = []
+        if ends_after:
+            sql += " AND ends_at > ?"
+            params.append(ends_after)
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY starts_at, id", params)]
+
+    def override(self, override_id: int) -> dict[str, Any]:
+        """One on-call override, or NotFound."""
+        row = self.conn.execute("SELECT * FROM oncall_overrides WHERE id = ?", [override_id]).fetchone()
+        if row is None or row["removed_at"] is not None:
+            raise NotFound(f"no on-call override {override_id}; `supportdesk oncall override list` shows them")
+        return dict(row)
+
+    def insert_override(self, row: dict[str, Any]) -> int:
+        """Store an on-call override; returns its id."""
+        return int(self.db["oncall_overrides"].insert(row).last_pk)
+
+    def remove_override(self, override_id: int, by: str, at: str) -> None:
+        """Mark an override removed (it stays in the desk for the record)."""
+        self.conn.execute(
+            "UPDATE oncall_overrides SET removed_by = ?, removed_at = ? WHERE id = ?", [by, at, override_id]
+        )
+
     def columns(self, table: str) -> list[str]:
         """Column names of a table, for schema checks."""
         return [r["name"] for r in self.conn.execute(f"PRAGMA table_info([{table}])")]

@@ -175,3 +175,29 @@ def test_tickets_by_ids_handles_more_than_one_chunk(tmp_path, monkeypatch):
     _seed(store)
     assert sorted(store.tickets_by_ids(list(range(1, 12)))) == list(range(1, 11))
     store.close()
+
+
+def test_a_desk_of_an_older_schema_upgrades_itself_keeping_its_tickets(tmp_path):
+    import sqlite_utils
+    from sqlite_utils import Migrations
+
+    from supportdesk.migrations import MIGRATION_SET, MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    db = sqlite_utils.Database(path)
+    first = Migrations(MIGRATION_SET)
+    first()(MIGRATIONS[0])
+    first.apply(db)
+    db.execute("PRAGMA user_version=1")
+    db.execute("INSERT INTO customers (email, created_at) VALUES ('a@b.co', 'x')")
+    db.execute(
+        "INSERT INTO tickets (subject, body, status, priority, department, channel, customer_id, created_at, updated_at) "
+        "VALUES ('old', 'ticket', 'new', 'normal', 'technical', 'ticket', 1, 'x', 'x')"
+    )
+    db.close()
+    store = Store.open(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.schema_migrations() == list(MIGRATION_NAMES)
+    assert "person" in store.columns("oncall_overrides")
+    assert store.ticket(1)["subject"] == "old"
+    store.close()

@@ -170,6 +170,32 @@ def open_desk(ctx: typer.Context) -> Iterator[Desk]:
         desk.close()
 
 
+@contextmanager
+def open_time(ctx: typer.Context, calendar_file: str | None) -> Iterator[Any]:
+    """Calendars and on-call from `--calendar-file`, or from the desk's policy."""
+    if not calendar_file:
+        with open_desk(ctx) as desk:
+            yield desk.time()
+        return
+    from pathlib import Path
+
+    from supportdesk.desk import TimeDesk, resolve_now
+    from supportdesk.policy import load_calendar_file, read_policy_file
+
+    policy = load_calendar_file(read_policy_file(Path(calendar_file)), calendar_file)
+    yield TimeDesk(policy, resolve_now(globals_of(ctx).now, policy, real_now()))
+
+
+CalendarFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--calendar-file",
+        metavar="FILE",
+        help="Read calendars, rotations and on-call from this TOML file instead of the desk's policy.",
+    ),
+]
+
+
 def emit_json(data: Any) -> None:
     """Write data as JSON on stdout: stable, UTF-8, two-space indent."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

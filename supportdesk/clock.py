@@ -1,0 +1,433 @@
+"""Business calendars and open-time arithmetic. Pure: no I/O, no reading of the clock.
+
+A calendar is a time zone, open intervals per weekday in local wall time, public holidays
+(python-holidays, whole local days), half days, extra closed dates and per-date special
+hours. Its open time is a monotone, piecewise-linear function of the instant; the open
+spans of a range of years are precomputed in UTC with prefix sums, so `add` and `elapsed`
+are two binary searches, not a walk over days.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from supportdesk.errors import InvalidInput
+from supportdesk.timetext import WEEKDAYS, local_to_utc
+
+MINUTES_PER_DAY = 1440
+# How far `add` may look ahead for open time before declaring the calendar never open.
+MAX_SEARCH_YEARS = 20
+
+_HOURS_RE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
+_DAY_ALIASES = {
+    "daily": tuple(range(7)),
+    "everyday": tuple(range(7)),
+    "weekdays": (0, 1, 2, 3, 4),
+    "weekends": (5, 6),
+}
+
+
+# ---- the calendar as data ------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Hours:
+    """One open interval in local wall time, belonging to the day it starts.
+
+    `start` is minutes after that day's midnight; `end` may pass midnight (an overnight
+    interval such as 22:00-06:00 has end 1800) and is at most 48:00.
+    """
+
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        end = self.end - MINUTES_PER_DAY if self.end > MINUTES_PER_DAY else self.end
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+    @property
+    def overnight(self) -> bool:
+        """True when the interval ends on the next day."""
+        return self.end > MINUTES_PER_DAY
+
+
+def parse_clock_time(text: str, *, allow_24: bool = False) -> int:
+    """`09:30` -> 570 minutes; `24:00` only where allowed."""
+    match = re.match(r"^(\d{1,2}):(\d{2})$", text.strip())
+    if not match:
+        raise InvalidInput(f"cannot read time of day {text!r}; use HH:MM such as 09:00")
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not allow_24)):
+        raise InvalidInput(f"no such time of day {text!r}; use 00:00 to 23:59" + (" or 24:00" if allow_24 else ""))
+    return hours * 60 + minutes
+
+
+def parse_hours(value: str | Iterable[str]) -> tuple[Hours, ...]:
+    """`"09:00-12:00, 13:00-18:00"` (or a list of such) -> Hours; `closed` or empty -> ()."""
+    parts = [value] if isinstance(value, str) else list(value)
+    pieces = [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
+    if pieces in ([], ["closed"]):
+        return ()
+    result: list[Hours] = []
+    for piece in pieces:
+        match = _HOURS_RE.match(piece)
+        if not match:
+            raise InvalidInput(f"cannot read hours {piece!r}; use HH:MM-HH:MM such as 09:00-18:00 or 22:00-06:00")
+        start = parse_clock_time(f"{match.group(1)}:{match.group(2)}")
+        end = parse_clock_time(f"{match.group(3)}:{match.group(4)}", allow_24=True)
+        if end <= start:
+            end += MINUTES_PER_DAY  # crosses midnight: belongs to the day it starts
+        if end == start + MINUTES_PER_DAY and start != 0:
+            raise InvalidInput(f"hours {piece!r} would last 24 h from mid-day; use 00:00-24:00 for a whole day")
+        result.append(Hours(start, end))
+    result.sort()
+    for before, after in zip(result, result[1:], strict=False):
+        if after.start < before.end:
+            raise InvalidInput(f"hours {before} and {after} overlap; merge them into one interval")
+    return tuple(result)
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """`mon-fri`, `sat-wed` (wraps), `mon,wed`, `daily`, `weekdays` -> weekday numbers (Mon=0)."""
+    days: list[int] = []
+    for part in (p.strip().lower() for p in text.split(",")):
+        if part in _DAY_ALIASES:
+            days.extend(_DAY_ALIASES[part])
+            continue
+        first, _, last = part.partition("-")
+        try:
+            a = WEEKDAYS.index(first[:3]) if len(first) >= 3 else -1
+            b = WEEKDAYS.index(last[:3]) if last else a
+        except ValueError:
+            a = b = -1
+        if a < 0 or first not in _weekday_spellings(a) or (last and last not in _weekday_spellings(b)):
+            raise InvalidInput(
+                f"unknown weekday {part!r}; use mon, tue, wed, thu, fri, sat, sun, a range such as mon-fri or sat-wed, or daily"
+            )
+        day = a
+        while True:
+            days.append(day)
+            if day == b:
+                break
+            day = (day + 1) % 7
+    return tuple(dict.fromkeys(days))
+
+
+def _weekday_spellings(index: int) -> set[str]:
+    full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[index]
+    return {WEEKDAYS[index], full}
+
+
+@dataclass(frozen=True)
+class HolidayRule:
+    """Public holidays from python-holidays: a country, optionally a subdivision."""
+
+    country: str
+    subdivision: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """A business calendar as the policy states it."""
+
+    name: str
+    timezone: str
+    week: tuple[tuple[Hours, ...], ...]  # seven entries, Monday first
+    holidays: HolidayRule | None = None
+    half_day_close: int | None = None  # minutes after midnight; None: half days are normal days
+    closed_dates: frozenset[date] = frozenset()
+    special_hours: tuple[tuple[date, tuple[Hours, ...]], ...] = ()
+
+    @classmethod
+    def always_open(cls, name: str, timezone: str) -> CalendarSpec:
+        """A 24/7 calendar: calendar time is business time that never closes."""
+        whole_day = (Hours(0, MINUTES_PER_DAY),)
+        return cls(name, timezone, (whole_day,) * 7)
+
+    @property
+    def is_always_open(self) -> bool:
+        """True for a 24/7 calendar with no holidays or exceptions."""
+        return (
+            all(day == (Hours(0, MINUTES_PER_DAY),) for day in self.week)
+            and self.holidays is None
+            and not self.closed_dates
+            and not self.special_hours
+        )
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """What a local date looks like on a calendar."""
+
+    day: date
+    hours: tuple[Hours, ...]
+    holiday: str | None = None  # the holiday's name when it closes (or shortens) the day
+    half_day: bool = False
+    estimated: bool = False  # the holidays package only estimates this date
+    special: bool = False  # hours set by hand for this date
+    closed_by_hand: bool = False
+
+
+# ---- holidays ------------------------------------------------------------------------
+
+
+@dataclass
+class _HolidayBook:
+    """Public holidays and half days of one country, loaded a year at a time."""
+
+    rule: HolidayRule
+    public: dict[date, str] = field(default_factory=dict)
+    half: dict[date, str] = field(default_factory=dict)
+    estimated: set[date] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+
+    def load(self, years: Iterable[int]) -> None:
+        missing = sorted(set(years) - self.years)
+        if not missing:
+            return
+        import holidays
+
+        try:
+            cls = holidays.country_holidays(self.rule.country, subdiv=self.rule.subdivision, years=[]).__class__
+        except NotImplementedError as error:
+            raise InvalidInput(f"holidays: {error}") from None
+        language = "en_US" if "en_US" in getattr(cls, "supported_languages", ()) else None
+        categories = tuple(c for c in ("public", "half_day") if c in getattr(cls, "supported_categories", ("public",)))
+        for category in categories:
+            book = holidays.country_holidays(
+                self.rule.country,
+                subdiv=self.rule.subdivision,
+                years=missing,
+                categories=(category,),
+                language=language,
+            )
+            marker = _estimated_marker(book)
+            target = self.public if category == "public" else self.half
+            for day, name in book.items():
+                target[day] = name
+                if marker and marker in name:
+                    self.estimated.add(day)
+        self.years.update(missing)
+
+
+def _estimated_marker(book: Any) -> str | None:
+    label = getattr(book, "estimated_label", None)
+    if not label:
+        return None
+    try:
+        text = book.tr(label)
+    except Exception:  # a translation table without the label
+        text = label
+    return text.replace("%s", "").strip(" ()（）") or None
+
+
+def holiday_country_known(country: str, subdivision: str | None = None) -> str | None:
+    """None when python-holidays knows the country (and subdivision); else what is wrong."""
+    import holidays
+
+    try:
+        holidays.country_holidays(country, subdiv=subdivision, years=[])
+    except NotImplementedError as error:
+        return str(error)
+    return None
+
+
+# ---- the compiled calendar -----------------------------------------------------------
+
+
+class Calendar:
+    """A calendar that answers open-time questions in O(log n)."""
+
+    def __init__(self, spec: CalendarSpec):
+        if not any(spec.week) and not any(hours for _, hours in spec.special_hours):
+            raise InvalidInput(f"calendar {spec.name!r} is never open; give it hours such as mon-fri = \"09:00-18:00\"")
+        self.spec = spec
+        self.zone = ZoneInfo(spec.timezone)
+        self._special = dict(spec.special_hours)
+        self._book = _HolidayBook(spec.holidays) if spec.holidays else None
+        self._first_year = 0
+        self._last_year = -1
+        self._safe_lo = 0.0  # instants in [safe_lo, safe_hi) need no rebuild
+        self._safe_hi = 0.0
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._cum_start: list[float] = []  # open seconds before each span
+        self._cum_end: list[float] = []  # open seconds at each span's end
+
+    @property
+    def name(self) -> str:
+        """The calendar's name in the policy."""
+        return self.spec.name
+
+    # ---- days ----
+
+    def day_info(self, day: date) -> DayInfo:
+        """The open hours of a local date and why they are what they are."""
+        if self._book is not None:
+            self._book.load((day.year,))
+        holiday = self._book.public.get(day) if self._book else None
+        half = self._book.half.get(day) if self._book else None
+        estimated = bool(self._book and day in self._book.estimated)
+        if day in self._special:
+            return DayInfo(day, self._special[day], holiday, False, estimated, special=True)
+        if day in self.spec.closed_dates:
+            return DayInfo(day, (), holiday, False, estimated, closed_by_hand=True)
+        if holiday is not None:
+            return DayInfo(day, (), holiday, False, estimated)
+        hours = self.spec.week[day.weekday()]
+        if half is not None and self.spec.half_day_close is not None:
+            close = self.spec.half_day_close
+            hours = tuple(Hours(h.start, min(h.end, close)) for h in hours if h.start < close)
+            return DayInfo(day, hours, half, True, estimated)
+        return DayInfo(day, hours)
+
+    def _day_spans(self, day: date) -> list[tuple[float, float]]:
+        spans = []
+        midnight = datetime.combine(day, time(0))
+        for hours in self.day_info(day).hours:
+            start = local_to_utc(midnight + timedelta(minutes=hours.start), self.zone).timestamp()
+            end = local_to_utc(midnight + timedelta(minutes=hours.end), self.zone).timestamp()
+            if end > start:  # an interval swallowed by a DST gap has no length
+                spans.append((start, end))
+        return spans
+
+    # ---- spans ----
+
+    def _build(self, first_year: int, last_year: int) -> None:
+        if self._book is not None:
+            self._book.load(range(first_year - 1, last_year + 1))
+        spans: list[tuple[float, float]] = []
+        day = date(first_year, 1, 1) - timedelta(days=1)  # an overnight span may reach in
+        last = date(last_year, 12, 31)
+        while day <= last:
+            spans.extend(self._day_spans(day))
+            day += timedelta(days=1)
+        spans.sort()
+        starts: list[float] = []
+        ends: list[float] = []
+        for start, end in spans:
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)  # touching or overlapping: one span
+            else:
+                starts.append(start)
+                ends.append(end)
+        cum_start, cum_end, total = [], [], 0.0
+        for start, end in zip(starts, ends, strict=True):
+            cum_start.append(total)
+            total += end - start
+            cum_end.append(total)
+        self._first_year, self._last_year = first_year, last_year
+        self._starts, self._ends, self._cum_start, self._cum_end = starts, ends, cum_start, cum_end
+        self._safe_lo = local_to_utc(datetime(first_year + 1, 1, 1), self.zone).timestamp()
+        self._safe_hi = local_to_utc(datetime(last_year, 1, 1), self.zone).timestamp()
+
+    def _year_of(self, ts: float) -> int:
+        return datetime.fromtimestamp(ts, self.zone).year
+
+    def _cover(self, *timestamps: float) -> None:
+        """Make sure the spans cover the local years of these instants (with a margin)."""
+        if all(self._safe_lo <= ts < self._safe_hi for ts in timestamps):
+            return
+        years = [self._year_of(ts) for ts in timestamps]
+        lo, hi = min(years) - 1, max(years) + 1
+        if lo < self._first_year or hi > self._last_year or not self._starts:
+            if self._starts:
+                lo, hi = min(lo, self._first_year), max(hi, self._last_year)
+            self._build(lo, hi)
+
+    def _open_before(self, ts: float) -> float:
+        """Open seconds from the start of the covered range up to `ts`."""
+        i = bisect_right(self._starts, ts) - 1
+        if i < 0:
+            return 0.0
+        return self._cum_start[i] + min(ts, self._ends[i]) - self._starts[i]
+
+    # ---- public arithmetic ----
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        """Open time between two instants; negative when b is before a."""
+        ta, tb = a.timestamp(), b.timestamp()
+        self._cover(ta, tb)
+        return timedelta(seconds=self._open_before(tb) - self._open_before(ta))
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The latest instant by which `duration` of open time has passed since `start`."""
+        seconds = duration.total_seconds()
+        if seconds < 0:
+            raise InvalidInput("a duration to add must not be negative")
+        ts = start.timestamp()
+        self._cover(ts)
+        target = self._open_before(ts) + seconds
+        searched = 0
+        while not self._cum_end or self._cum_end[-1] <= target:
+            if searched > MAX_SEARCH_YEARS:
+                raise InvalidInput(f"calendar {self.name!r} has no open time within {MAX_SEARCH_YEARS} years")
+            self._build(self._first_year, self._last_year + 2)
+            target = self._open_before(ts) + seconds
+            searched += 2
+        j = bisect_right(self._cum_end, target)
+        return datetime.fromtimestamp(self._starts[j] + max(0.0, target - self._cum_start[j]), UTC)
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the calendar is open at this instant (openings count, closings do not)."""
+        ts = at.timestamp()
+        self._cover(ts)
+        i = bisect_right(self._starts, ts) - 1
+        return i >= 0 and ts < self._ends[i]
+
+    def _next_span(self, ts: float, use_end: bool) -> float:
+        searched = 0
+        while True:
+            edges = self._ends if use_end else self._starts
+            i = bisect_left(edges, ts)
+            # The last span's end is only where the computed years stop: look further.
+            if i < len(edges) - 1 or (i == len(edges) - 1 and not use_end):
+                return edges[i]
+            if searched > MAX_SEARCH_YEARS:
+                raise InvalidInput(f"calendar {self.name!r} has no open time within {MAX_SEARCH_YEARS} years")
+            self._build(self._first_year, self._last_year + 2)
+            searched += 2
+
+    def next_open(self, after: datetime) -> datetime:
+        """The first opening at or after `after`."""
+        ts = after.timestamp()
+        self._cover(ts)
+        return datetime.fromtimestamp(self._next_span(ts, use_end=False), UTC)
+
+    def next_close(self, after: datetime) -> datetime | None:
+        """The first closing at or after `after` (for a closed instant, that of the next
+        opening); None for a calendar that never closes."""
+        if self.spec.is_always_open:
+            return None
+        ts = after.timestamp()
+        self._cover(ts)
+        return datetime.fromtimestamp(self._next_span(ts, use_end=True), UTC)
+
+    def open_spans(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+        """The open stretches between two instants, clipped to them."""
+        ta, tb = a.timestamp(), b.timestamp()
+        if tb <= ta:
+            return []
+        self._cover(ta, tb)
+        first = max(0, bisect_right(self._starts, ta) - 1)
+        result = []
+        for i in range(first, len(self._starts)):
+            start, end = self._starts[i], self._ends[i]
+            if start >= tb:
+                break
+            if end <= ta:
+                continue
+            result.append((datetime.fromtimestamp(max(start, ta), UTC), datetime.fromtimestamp(min(end, tb), UTC)))
+        return result
+
+    @cached_property
+    def weekly_open_hours(self) -> float:
+        """Open hours in an ordinary week (no holidays), for lints and summaries."""
+        return sum(h.end - h.start for day in self.spec.week for h in day) / 60
