@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -69,8 +69,12 @@ def parse_clock_time(text: str, *, allow_24: bool = False) -> int:
     return hours * 60 + minutes
 
 
-def parse_hours(value: str | Iterable[str]) -> tuple[Hours, ...]:
-    """`"09:00-12:00, 13:00-18:00"` (or a list of such) -> Hours; `closed` or empty -> ()."""
+def parse_hours(value: str | Iterable[str], on_overlap: Callable[[str], None] | None = None) -> tuple[Hours, ...]:
+    """`"09:00-12:00, 13:00-18:00"` (or a list of such) -> Hours; `closed` or empty -> ().
+
+    Overlapping intervals are refused, unless `on_overlap` is given: then they are merged
+    and it is told what was merged.
+    """
     parts = [value] if isinstance(value, str) else list(value)
     pieces = [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
     if pieces in ([], ["closed"]):
@@ -88,10 +92,17 @@ def parse_hours(value: str | Iterable[str]) -> tuple[Hours, ...]:
             raise InvalidInput(f"hours {piece!r} would last 24 h from mid-day; use 00:00-24:00 for a whole day")
         result.append(Hours(start, end))
     result.sort()
-    for before, after in zip(result, result[1:], strict=False):
-        if after.start < before.end:
-            raise InvalidInput(f"hours {before} and {after} overlap; merge them into one interval")
-    return tuple(result)
+    merged: list[Hours] = []
+    for hours in result:
+        if merged and hours.start < merged[-1].end:
+            message = f"hours {merged[-1]} and {hours} overlap"
+            if on_overlap is None:
+                raise InvalidInput(f"{message}; merge them into one interval")
+            merged[-1] = Hours(merged[-1].start, max(merged[-1].end, hours.end))
+            on_overlap(f"{message}; read as {merged[-1]}")
+        else:
+            merged.append(hours)
+    return tuple(merged)
 
 
 def parse_days(text: str) -> tuple[int, ...]:

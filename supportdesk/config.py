@@ -48,3 +48,19 @@ def current_login() -> str:
         return getpass.getuser()
     except Exception:  # no passwd entry, e.g. in some containers
         return "agent"
+
+
+def examples_dir() -> Path:
+    """The example policies shipped in the wheel, or the repository's in a checkout."""
+    from supportdesk.errors import InvalidInput
+
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "examples", here.parent / "examples"):
+        if (candidate / "hosting-general.toml").is_file():
+            return candidate
+    raise InvalidInput("cannot find the example policies; reinstall supportdesk")
+
+
+def example_policies() -> dict[str, Path]:
+    """Example policy name -> file, e.g. 'sitecom' -> examples/sitecom.toml."""
+    return {path.stem: path for path in sorted(examples_dir().glob("*.toml"))}

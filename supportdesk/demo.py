@@ -8,23 +8,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from supportdesk.config import examples_dir
 from supportdesk.desk import Desk, TicketDraft
 from supportdesk.errors import InvalidInput
 from supportdesk.model import Actor, parse_close_reason
 from supportdesk.timetext import parse_duration
 
-DEMO_FILE = "demo-tickets.toml"
+DEMO_FILE = "demo/tickets.toml"
 # The desk's history starts this long before the demo's "now".
 HISTORY = timedelta(days=7)
-
-
-def examples_dir() -> Path:
-    """The examples shipped in the wheel, or the repository's when run from a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "examples", here.parent / "examples"):
-        if (candidate / DEMO_FILE).is_file():
-            return candidate
-    raise InvalidInput(f"cannot find the examples ({DEMO_FILE}); reinstall supportdesk")
 
 
 @dataclass(frozen=True)
@@ -39,7 +31,7 @@ def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = N
     """Create a desk at `path` and play the sample tickets so that they end at `now`."""
     script = script or examples_dir() / DEMO_FILE
     data = tomllib.loads(script.read_text(encoding="utf-8"))
-    policy_path = script.parent / data["policy"]
+    policy_path = (script.parent / data["policy"]).resolve()
     desk = Desk.create(
         path,
         login=login,

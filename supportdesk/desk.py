@@ -489,6 +489,38 @@ class Desk:
             self.store.apply_many(changes)
         return outcome
 
+    # ---- the policy ------------------------------------------------------------------
+
+    def policy_versions(self) -> list[dict[str, Any]]:
+        """Every version of the desk's policy, oldest first."""
+        return self.store.policy_versions()
+
+    def policy_version(self, version: int | None = None) -> dict[str, Any]:
+        """A stored policy version (the one in force when unnamed), with its text."""
+        if version is None:
+            row = self.store.latest_policy()
+            assert row is not None
+            return row
+        return self.store.policy_version(version)
+
+    def apply_policy(self, text: str, source: str) -> dict[str, Any]:
+        """Validate a policy and store it as the desk's new version (admins only)."""
+        self._require_admin("apply a policy")
+        policy = load_policy(text, source)
+        digest = policy_digest(text)
+        with self.store.transaction():
+            current = self.store.latest_policy()
+            if current is not None and current["sha256"] == digest:
+                return {"version": current["id"], "changed": False, "name": policy.name}
+            version = self.store.insert_policy_version(
+                {"applied_at": self.now_text, "applied_by": self.actor.label, "source": source, "sha256": digest, "toml": text}
+            )
+            self.store.insert_events(
+                [self._event("policy_applied", {"version": version, "source": source, "before": {"version": current["id"] if current else None}, "after": {"version": version}})]
+            )
+        self.policy = policy
+        return {"version": version, "changed": True, "name": policy.name}
+
     # ---- on-call ---------------------------------------------------------------------
 
     def time(self) -> TimeDesk:

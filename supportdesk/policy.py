@@ -86,7 +86,16 @@ def key_lines(text: str) -> dict[str, int]:
     """Map each dotted key path (`priorities[1].respond`) to the line that sets it."""
     lines: dict[str, int] = {}
     table: list[str] = []
-    array_counts: dict[str, int] = {}
+    array_index: dict[tuple[str, ...], int] = {}  # array-of-tables path -> current index
+
+    def indexed(parts: list[str]) -> list[str]:
+        # [departments.fields_by_priority] after [[departments]] belongs to its last entry
+        for cut in range(len(parts), 0, -1):
+            base = tuple(parts[:cut])
+            if base in array_index:
+                return [*parts[:cut], f"[{array_index[base]}]", *parts[cut:]]
+        return parts
+
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
@@ -95,12 +104,11 @@ def key_lines(text: str) -> dict[str, int]:
         if header and not _KEY_RE.match(raw):
             parts = _split_dotted(header.group(2))
             if header.group(1) == "[[":
-                base = _path_text(parts)
-                index = array_counts.get(base, 0)
-                array_counts[base] = index + 1
-                table = [*parts, f"[{index}]"]
+                base = tuple(parts)
+                array_index[base] = array_index.get(base, -1) + 1
+                table = [*indexed(parts[:-1]), parts[-1], f"[{array_index[base]}]"] if len(parts) > 1 else [*parts, f"[{array_index[base]}]"]
             else:
-                table = parts
+                table = indexed(parts)
             lines.setdefault(_path_text(table), number)
             continue
         key = _KEY_RE.match(raw)
@@ -112,6 +120,10 @@ def key_lines(text: str) -> dict[str, int]:
 def locate(text: str, path: str) -> int | None:
     """The line of `path`, or of its nearest parent that has one."""
     lines = key_lines(text)
+    if path and path not in lines:
+        inside = [n for p, n in lines.items() if p.startswith((f"{path}[", f"{path}."))]
+        if inside:
+            return min(inside)
     candidate = path
     while candidate:
         if candidate in lines:
@@ -295,26 +307,149 @@ def _join(path: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class Priority:
-    """A priority: its name, rank (1 is most urgent) and what it means."""
+    """A priority: rank (1 is most urgent), meaning, and its SLA targets."""
 
     name: str
     rank: int
     meaning: str = ""
+    respond: timedelta | None = None  # first-response target
+    resolve: timedelta | None = None  # resolution target
+    calendar: str | None = None  # the calendar targets count in; None: calendar time (24/7)
+    respond_outside: timedelta | None = None  # first-response target for tickets filed outside office hours
+    resolve_outside: timedelta | None = None
+    outside_allowance: timedelta | None = None  # added to the targets when filed outside office hours
+    page_on_call: bool = False  # filed outside office hours: notify the on-duty person at once
 
 
 @dataclass(frozen=True)
 class Department:
-    """A department tickets are filed to."""
+    """A department and what a ticket filed to it must carry."""
 
     name: str
     label: str
+    meaning: str = ""
+    fields: tuple[str, ...] = ()  # each `a|b` means one of them
+    fields_by_priority: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    field_help: tuple[tuple[str, str], ...] = ()
+    on_missing: str = "flag"  # refuse | flag | close
+
+    def required_fields(self, priority: str) -> tuple[str, ...]:
+        """Field specs a ticket of this priority must carry here."""
+        extra = dict(self.fields_by_priority).get(priority, ())
+        return tuple(dict.fromkeys((*self.fields, *extra)))
 
 
 @dataclass(frozen=True)
 class Channel:
-    """A way tickets arrive: ticket, e-mail, chat, phone."""
+    """A way tickets and talks arrive, with its hours and response target."""
 
     name: str
+    meaning: str = ""
+    calendar: str | None = None  # when it is staffed; None: always
+    respond: timedelta | None = None  # response target for tickets that arrive this way
+    files_tickets: bool = True  # False: talk only (phone, chat); tickets come another way
+    registered_sender_only: bool = False  # account matters only from the registered address
+
+
+@dataclass(frozen=True)
+class Package:
+    """An SLA package: uptime guarantee, guaranteed response, what it includes."""
+
+    name: str
+    meaning: str = ""
+    uptime: float | None = None  # percent
+    respond: timedelta | None = None  # guaranteed first response
+    migrations: int | str | None = None  # site migrations included: a number or "unlimited"
+    migrations_paid: bool = False
+    admin_support: bool = False  # restores administration support after server delivery
+
+
+@dataclass(frozen=True)
+class AfterDelivery:
+    """What support covers for servers once they are delivered."""
+
+    services: tuple[str, ...] = ()
+    included: tuple[str, ...] = ()  # done before delivery
+    unless_packages: tuple[str, ...] = ()  # packages that restore administration support
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What support covers, and what it does not (or only for a fee)."""
+
+    in_scope: tuple[str, ...] = ()
+    out_of_scope: tuple[str, ...] = ()
+    out_message: str = ""
+    discretion: bool = False  # the engineer on the ticket may still help
+    after_delivery: AfterDelivery | None = None
+
+
+@dataclass(frozen=True)
+class ResellerRule:
+    """Whether a reseller's end customers may file, and who is told."""
+
+    end_customers_may_file: bool = True
+    notify: tuple[str, ...] = ("customer", "reseller")
+    message: str = ""
+    reseller_channels: tuple[str, ...] = ()  # resellers may file only this way; empty: any
+
+
+@dataclass(frozen=True)
+class DuplicateRule:
+    """What to do with a ticket that repeats an open one."""
+
+    action: str = "flag"  # allow | flag | refuse
+    window: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class AbuseRule:
+    """Insults and profanity: patterns per language, and what follows."""
+
+    action: str = "flag"  # flag | close | ban
+    patterns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class FineRule:
+    """Fines for breaking the rules, and suspension while unpaid."""
+
+    enabled: bool = False
+    amount: str = ""
+    violations: tuple[str, ...] = ()
+    suspend_when_unpaid: bool = False
+
+
+@dataclass(frozen=True)
+class CreditRule:
+    """SLA compensation: how long a claim may wait, and in what form."""
+
+    claim_within_days: int | None = None
+    form: str = "service-credit"  # service-credit | cash
+    table: tuple[tuple[timedelta, float], ...] = ()  # (outage at least, credit percent)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The policy's rules about requests and requesters."""
+
+    reopen_within_days: int | None = None  # None: any time; 0: never
+    reseller: ResellerRule = ResellerRule()
+    duplicates: DuplicateRule = DuplicateRule()
+    abuse: AbuseRule = AbuseRule()
+    fines: FineRule = FineRule()
+    sla_credit: CreditRule = CreditRule()
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    """A level tickets climb to, staffed by on-call layers (the first active one answers)."""
+
+    name: str
+    layers: tuple[str, ...] = ()
+    meaning: str = ""
 
 
 @dataclass(frozen=True)
@@ -329,17 +464,33 @@ class Policy:
     default_priority: str
     default_department: str
     default_channel: str
-    reopen_within_days: int | None  # None: any time; 0: never
     office_calendar: str | None = None
+    languages: tuple[str, ...] = ()
+    required_script: str | None = None
+    verify_identity: bool = False
+    kb_first: str = ""
+    notes: tuple[str, ...] = ()
     calendars: tuple[CalendarSpec, ...] = ()
     rotations: tuple[Rotation, ...] = ()
     layers: tuple[Layer, ...] = ()
+    packages: tuple[Package, ...] = ()
+    scope: Scope = Scope()
+    rules: Rules = Rules()
+    escalation: tuple[EscalationLevel, ...] = ()
+    at_risk_share: float = 0.25
+    notify_to: tuple[str, ...] = ()
+    notify_types: tuple[str, ...] = ()
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     @cached_property
     def zone(self) -> ZoneInfo:
         """The desk's time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def reopen_within_days(self) -> int | None:
+        """Days a finished ticket may be reopened (None: always; 0: never)."""
+        return self.rules.reopen_within_days
 
     @property
     def priority_names(self) -> tuple[str, ...]:
@@ -360,10 +511,23 @@ class Policy:
         """The priority called `name` (KeyError when unknown)."""
         return next(p for p in self.priorities if p.name == name)
 
+    def department(self, name: str) -> Department:
+        """The department called `name` (KeyError when unknown)."""
+        return next(d for d in self.departments if d.name == name)
+
+    def channel(self, name: str) -> Channel:
+        """The channel called `name` (KeyError when unknown)."""
+        return next(c for c in self.channels if c.name == name)
+
+    def package(self, name: str) -> Package:
+        """The package called `name` (KeyError when unknown)."""
+        return next(p for p in self.packages if p.name == name)
+
     @property
     def calendar_names(self) -> tuple[str, ...]:
         """Calendar names, with the always-open calendar that every desk has."""
-        return (*(c.name for c in self.calendars), ALWAYS_OPEN)
+        names = tuple(c.name for c in self.calendars)
+        return names if ALWAYS_OPEN in names else (*names, ALWAYS_OPEN)
 
     @property
     def default_calendar(self) -> str:
@@ -371,14 +535,14 @@ class Policy:
         return self.office_calendar or (self.calendars[0].name if self.calendars else ALWAYS_OPEN)
 
     def calendar_spec(self, name: str) -> CalendarSpec:
-        """A calendar's spec by name; NotFound-style InvalidInput when unknown."""
+        """A calendar's spec by name; InvalidInput listing the known ones when unknown."""
         from supportdesk.clock import CalendarSpec
 
-        if name == ALWAYS_OPEN and ALWAYS_OPEN not in {c.name for c in self.calendars}:
-            return CalendarSpec.always_open(ALWAYS_OPEN, self.timezone)
         for spec in self.calendars:
             if spec.name == name:
                 return spec
+        if name == ALWAYS_OPEN:
+            return CalendarSpec.always_open(ALWAYS_OPEN, self.timezone)
         raise InvalidInput(f"unknown calendar {name!r}; this policy has: {', '.join(self.calendar_names)}")
 
     def calendar(self, name: str | None = None) -> Calendar:
@@ -399,30 +563,110 @@ class Policy:
         return OnCall(self.layers, {r.name: r for r in self.rotations}, {n: self.calendar(n) for n in used}, overrides)
 
 
+# ---- more converters -----------------------------------------------------------------
+
+SCRIPTS = ("latin", "arabic", "cyrillic", "greek", "hebrew", "armenian", "georgian")
+ON_MISSING = ("refuse", "flag", "close")
+DUPLICATE_ACTIONS = ("allow", "flag", "refuse")
+ABUSE_ACTIONS = ("flag", "close", "ban")
+CREDIT_FORMS = ("service-credit", "cash")
+NOTIFY_PARTIES = ("customer", "reseller")
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        text = _text(value).lower()
+        if text not in options:
+            raise InvalidInput(f"unknown value {text!r}; use one of: {', '.join(options)}")
+        return text
+
+    return convert
+
+
+def _name_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise InvalidInput(f"expected a list such as [\"mail\", \"dns\"], got {_kind(value)}")
+    return tuple(dict.fromkeys(_name(v) for v in value))
+
+
+def _field_list(value: Any) -> tuple[str, ...]:
+    """Field specs: `domain`, or `server_ip|order_number` for one of several."""
+    if not isinstance(value, list):
+        raise InvalidInput(f"expected a list of field names such as [\"domain\", \"server_ip|order_number\"], got {_kind(value)}")
+    specs = []
+    for item in value:
+        alternatives = [_field_name(part) for part in _text(item).split("|")]
+        specs.append("|".join(alternatives))
+    return tuple(dict.fromkeys(specs))
+
+
+def _field_name(value: str) -> str:
+    text = value.strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        raise InvalidInput(f"{value!r} is not a field name; use lower_case_with_underscores, e.g. server_ip")
+    return text
+
+
+def _languages(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise InvalidInput(f"expected a list of ISO 639-1 codes such as [\"tr\", \"en\"], got {_kind(value)}")
+    codes = []
+    for item in value:
+        code = _text(item).lower()
+        if not re.fullmatch(r"[a-z]{2}", code):
+            raise InvalidInput(f"{item!r} is not an ISO 639-1 language code; use two letters such as fa, tr, en")
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInput(f"expected a share between 0 and 1 such as 0.25, got {_kind(value)}")
+    if not 0 < value < 1:
+        raise InvalidInput(f"must be between 0 and 1 (0.25 means 25 %), not {value}")
+    return float(value)
+
+
+def _percent(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInput(f"expected a percentage such as 99.9, got {_kind(value)}")
+    if not 0 < value <= 100:
+        raise InvalidInput(f"must be a percentage above 0 and at most 100, not {value}")
+    return float(value)
+
+
+def _migrations(value: Any) -> int | str:
+    if value == "unlimited":
+        return "unlimited"
+    try:
+        return _non_negative_int(value)
+    except InvalidInput:
+        raise InvalidInput(f"expected a number of migrations or \"unlimited\", got {value!r}") from None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise InvalidInput(f"expected a list of texts, got {_kind(value)}")
+    return tuple(_text(v) for v in value)
+
+
 # ---- key tables (name, default, meaning, reader) ------------------------------------
+# `policy show --explain` prints these: every key, its default and what it means.
 
 DESK_KEYS = (
     Key("name", "supportdesk", "The desk's name, shown in headers."),
     Key("timezone", "UTC", "IANA time zone of the desk; instants without an offset are read in it.", _zone),
     Key("calendar", None, "The office-hours calendar: the default for clock commands and 'outside office hours'.", _optional(_name)),
+    Key("languages", (), "Languages tickets may be written in (ISO 639-1 codes); empty: any.", _languages),
+    Key("required_script", None, "The script ticket text must be written in: " + ", ".join(SCRIPTS) + ".", _optional(_choice(SCRIPTS))),
+    Key("verify_identity", False, "Only a verified owner of the service may be helped.", _bool),
+    Key("kb_first", "", "A reminder shown when filing: read the knowledge base first."),
+    Key("notes", (), "Rules the desk states but cannot enforce, kept for people to read.", _texts),
 )
 DEFAULTS_KEYS = (
     Key("priority", None, "Priority of a ticket filed without one (default: the least urgent).", _optional(_name)),
     Key("department", None, "Department of a ticket filed without one (default: the first).", _optional(_name)),
     Key("channel", None, "Channel of a ticket filed without one (default: the first).", _optional(_name)),
-)
-PRIORITY_KEYS = (
-    Key("name", None, "The priority's name, e.g. critical.", _name, required=True),
-    Key("rank", None, "1 is the most urgent; default: the order in the file.", _optional(_int)),
-    Key("meaning", "", "When to choose it, in the provider's words."),
-)
-DEPARTMENT_KEYS = (
-    Key("name", None, "The department's name, e.g. technical.", _name, required=True),
-    Key("label", None, "How it is shown, e.g. Technical.", _optional(_text)),
-)
-CHANNEL_KEYS = (Key("name", None, "The channel's name: ticket, email, chat, phone…", _name, required=True),)
-REOPEN_KEYS = (
-    Key("within_days", None, "A resolved or closed ticket may be reopened within this many days (0: never; absent: always).", _optional(_non_negative_int)),
 )
 CALENDAR_KEYS = (
     Key("timezone", None, "IANA time zone of the calendar (default: the desk's).", _optional(_zone)),
@@ -446,8 +690,127 @@ LAYER_KEYS = (
     Key("calendar", None, "The calendar that switches the layer on and off.", _optional(_name)),
     Key("when", "always", "When the layer is on duty: open (calendar open), closed (outside it) or always.", _name),
 )
+PRIORITY_KEYS = (
+    Key("name", None, "The priority's name, e.g. critical.", _name, required=True),
+    Key("rank", None, "1 is the most urgent; default: the order in the file.", _optional(_int)),
+    Key("meaning", "", "When to choose it, in the provider's words."),
+    Key("respond", None, "First-response target, e.g. \"1h\".", _optional(_duration)),
+    Key("resolve", None, "Resolution target, e.g. \"4h\".", _optional(_duration)),
+    Key("calendar", None, "The calendar targets are counted in (default: calendar time, 24/7).", _optional(_name)),
+    Key("respond_outside", None, "First-response target for tickets filed outside office hours or on holidays.", _optional(_duration)),
+    Key("resolve_outside", None, "Resolution target for tickets filed outside office hours or on holidays.", _optional(_duration)),
+    Key("outside_allowance", None, "Time added to the targets of tickets filed outside office hours.", _optional(_duration)),
+    Key("page_on_call", False, "Filed outside office hours: notify the on-duty person at once.", _bool),
+)
+DEPARTMENT_KEYS = (
+    Key("name", None, "The department's name, e.g. technical.", _name, required=True),
+    Key("label", None, "How it is shown, e.g. Technical.", _optional(_text)),
+    Key("meaning", "", "What it handles."),
+    Key("fields", (), "Fields every ticket here must carry; \"a|b\" means one of them.", _field_list),
+    Key("fields_by_priority", {}, "More required fields per priority: { high = [\"server_ip|order_number\"] }.", _raw),
+    Key("field_help", {}, "What each field means, shown when it is missing: { server_ip = \"…\" }.", _raw),
+    Key("on_missing", "flag", "When required fields are missing: refuse, flag, or close (without an answer).", _choice(ON_MISSING)),
+)
+CHANNEL_KEYS = (
+    Key("name", None, "The channel's name: ticket, email, chat, phone…", _name, required=True),
+    Key("meaning", "", "How the channel is used."),
+    Key("calendar", None, "When the channel is staffed (default: always).", _optional(_name)),
+    Key("respond", None, "Response target for tickets that arrive this way, e.g. \"24h\".", _optional(_duration)),
+    Key("files_tickets", True, "Tickets may be filed through it (false: talk only).", _bool),
+    Key("registered_sender_only", False, "Account matters are taken only from the registered address.", _bool),
+)
+PACKAGE_KEYS = (
+    Key("name", None, "The package's name, e.g. premium.", _name, required=True),
+    Key("meaning", "", "What it is."),
+    Key("uptime", None, "Uptime guarantee in percent, e.g. 99.95.", _optional(_percent)),
+    Key("respond", None, "Guaranteed first response, e.g. \"1h\"; the strictest target applies.", _optional(_duration)),
+    Key("migrations", None, "Site migrations included: a number or \"unlimited\".", _optional(_migrations)),
+    Key("migrations_paid", False, "The included migrations are charged for.", _bool),
+    Key("admin_support", False, "Restores administration support after a server is delivered.", _bool),
+)
+SCOPE_KEYS = (
+    Key("in_scope", (), "Categories support covers.", _name_list),
+    Key("out_of_scope", (), "Categories support does not cover (or sells as a paid service).", _name_list),
+    Key("out_message", "", "What the customer is told when a ticket is out of scope."),
+    Key("discretion", False, "The engineer on the ticket may still decide to help.", _bool),
+)
+AFTER_DELIVERY_KEYS = (
+    Key("services", (), "Server services this applies to, e.g. [\"vps\", \"dedicated\"].", _name_list),
+    Key("included", (), "What is done before delivery, e.g. [\"setup\", \"site-migration\", \"tuning\"].", _name_list),
+    Key("unless_packages", (), "Packages that restore administration support after delivery.", _name_list),
+    Key("message", "", "What the customer is told about administration after delivery."),
+)
+RESELLER_KEYS = (
+    Key("end_customers_may_file", True, "A reseller's end customer may file directly.", _bool),
+    Key("notify", ("customer", "reseller"), "Who is told when an end customer is refused.", lambda v: tuple(_choice(NOTIFY_PARTIES)(x) for x in _names(v))),
+    Key("message", "", "What the refused end customer is told ({reseller} is replaced by the reseller)."),
+    Key("reseller_channels", (), "Channels resellers may file through; empty: any.", _name_list),
+)
+REOPEN_KEYS = (
+    Key("within_days", None, "A resolved or closed ticket may be reopened within this many days (0: never; absent: always).", _optional(_non_negative_int)),
+)
+DUPLICATE_KEYS = (
+    Key("action", "flag", "A ticket repeating an open one of the same customer: allow, flag or refuse.", _choice(DUPLICATE_ACTIONS)),
+    Key("window", timedelta(days=7), "How far back to look for the open ticket it repeats.", _duration),
+)
+ABUSE_KEYS = (
+    Key("action", "flag", "Abusive language: flag the ticket, close it, or close it and ban the requester.", _choice(ABUSE_ACTIONS)),
+    Key("patterns", {}, "Words or regular expressions per language: { en = [\"idiot\"] }.", _raw),
+    Key("message", "", "What the requester is told when the ticket is closed for abuse."),
+)
+FINE_KEYS = (
+    Key("enabled", False, "Breaking the rules may be fined per ticket.", _bool),
+    Key("amount", "", "The fine, as the provider states it."),
+    Key("violations", (), "Which rules: duplicates, wrong-language, missing-info, reopen…", _name_list),
+    Key("suspend_when_unpaid", False, "Unpaid fines suspend support for the customer.", _bool),
+)
+CREDIT_KEYS = (
+    Key("claim_within_days", None, "An SLA credit claim must be filed by ticket within this many days of the outage.", _optional(_non_negative_int)),
+    Key("form", "service-credit", "How compensation is paid: service-credit or cash.", _choice(CREDIT_FORMS)),
+    Key("table", (), "Credit by outage length: [{ outage = \"1h\", credit = 5 }] (credit in percent).", _raw),
+)
+ESCALATION_LEVEL_KEYS = (
+    Key("name", None, "The level's name, e.g. support, engineer, management.", _name, required=True),
+    Key("layers", (), "On-call layers staffing it; the first one on duty answers.", _name_list),
+    Key("meaning", "", "Who they are."),
+)
+SLA_KEYS = (
+    Key("at_risk_share", 0.25, "A ticket is at risk when less than this share of its target is left.", _share),
+)
+NOTIFICATION_KEYS = (
+    Key("to", (), "Where notifications go: customer-area, email…", _name_list),
+    Key("types", (), "Notification types that can have their own address: invoices, support, abuse…", _name_list),
+)
 
-SECTIONS = ("desk", "defaults", "calendars", "rotations", "oncall", "priorities", "departments", "channels", "rules")
+SECTIONS = (
+    "desk", "defaults", "calendars", "rotations", "oncall", "priorities", "departments", "channels",
+    "packages", "scope", "rules", "escalation", "sla", "notifications",
+)
+RULES = ("reopen", "reseller", "duplicates", "abuse", "fines", "sla_credit")
+
+# For `policy show --explain`: table paths and the keys they take.
+KEY_TABLES: tuple[tuple[str, tuple[Key, ...]], ...] = (
+    ("desk", DESK_KEYS),
+    ("defaults", DEFAULTS_KEYS),
+    ("calendars.NAME", CALENDAR_KEYS),
+    ("rotations.NAME", ROTATION_KEYS),
+    ("oncall[]", LAYER_KEYS),
+    ("priorities[]", PRIORITY_KEYS),
+    ("departments[]", DEPARTMENT_KEYS),
+    ("channels[]", CHANNEL_KEYS),
+    ("packages[]", PACKAGE_KEYS),
+    ("scope", SCOPE_KEYS),
+    ("scope.after_delivery", AFTER_DELIVERY_KEYS),
+    ("rules.reopen", REOPEN_KEYS),
+    ("rules.reseller", RESELLER_KEYS),
+    ("rules.duplicates", DUPLICATE_KEYS),
+    ("rules.abuse", ABUSE_KEYS),
+    ("rules.fines", FINE_KEYS),
+    ("rules.sla_credit", CREDIT_KEYS),
+    ("escalation.levels[]", ESCALATION_LEVEL_KEYS),
+    ("sla", SLA_KEYS),
+    ("notifications", NOTIFICATION_KEYS),
+)
 
 
 # ---- reading -------------------------------------------------------------------------
@@ -478,8 +841,9 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        message = str(error).split(" (at line")[0]
+        found = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
+        message = str(error).split(" (at line")[0].split(" (at end of document")[0]
         where = f"{source}:{line}" if line else source
         raise InvalidInput(f"{where}: not valid TOML: {message}; check quotes, brackets and '=' signs") from None
 
@@ -489,28 +853,38 @@ def check_data(data: dict[str, Any]) -> tuple[Policy | None, list[Problem]]:
     reader = Reader()
     policy = _build(data, reader)
     errors = [p for p in reader.problems if p.severity == "error"]
-    if errors:
+    if errors or policy is None:
         return None, reader.problems
-    assert policy is not None
-    return replace(policy, warnings=tuple(reader.problems)), reader.problems
+    return replace(policy, warnings=tuple(p for p in reader.problems if p.severity == "warning")), reader.problems
 
 
-def _named_list(reader: Reader, data: dict[str, Any], section: str, keys: tuple[Key, ...]) -> list[dict[str, Any]]:
+def _named_list(
+    reader: Reader, data: dict[str, Any], section: str, keys: tuple[Key, ...], prefix: str = ""
+) -> list[tuple[str, dict[str, Any]]]:
+    """An array of named tables: (path, values) of each valid, uniquely named entry."""
     items = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(reader.items(data.get(section), section)):
-        item = reader.read(raw, f"{section}[{i}]", keys)
+    before = len(reader.problems)
+    for i, raw in enumerate(reader.items(data.get(section), prefix + section)):
+        path = f"{prefix}{section}[{i}]"
+        item = reader.read(raw, path, keys)
         name = item.get("name")
         if name is None:
             continue
         if name in seen:
-            reader.error(f"{section}[{i}].name", f"{name!r} is defined twice (also {section}[{seen[name]}]); names must be unique")
+            reader.error(f"{path}.name", f"{name!r} is defined twice (also {prefix}{section}[{seen[name]}]); names must be unique")
             continue
         seen[name] = i
-        items.append(item)
-    if not items and section in data:
-        reader.error(section, "needs at least one entry")
+        items.append((path, item))
+    if section in data and not items and len(reader.problems) == before:
+        reader.error(prefix + section, "needs at least one entry")
     return items
+
+
+def _check_refs(reader: Reader, path: str, names: tuple[str, ...], known: set[str], what: str, how: str) -> None:
+    for name in names:
+        if name not in known:
+            reader.error(path, f"unknown {what} {name!r}; {how}")
 
 
 def _build(data: dict[str, Any], reader: Reader) -> Policy | None:
@@ -522,46 +896,70 @@ def _build(data: dict[str, Any], reader: Reader) -> Policy | None:
     desk = reader.read(reader.table(data.get("desk"), "desk"), "desk", DESK_KEYS)
     timezone = desk["timezone"]
 
-    priorities = [
-        Priority(p["name"], p["rank"] if p["rank"] is not None else i + 1, p["meaning"])
-        for i, p in enumerate(_named_list(reader, data, "priorities", PRIORITY_KEYS))
-    ]
-    departments = [
-        Department(d["name"], d["label"] or d["name"].title())
-        for d in _named_list(reader, data, "departments", DEPARTMENT_KEYS)
-    ]
-    channels = [Channel(c["name"]) for c in _named_list(reader, data, "channels", CHANNEL_KEYS)]
-    for section, items in (("priorities", priorities), ("departments", departments), ("channels", channels)):
+    calendars = _read_calendars(reader, reader.table(data.get("calendars"), "calendars"), timezone)
+    calendar_names = {c.name for c in calendars} | {ALWAYS_OPEN}
+    known_calendars = ", ".join(sorted(calendar_names))
+    if desk["calendar"] is not None and desk["calendar"] not in calendar_names:
+        reader.error("desk.calendar", f"unknown calendar {desk['calendar']!r}; define [calendars.{desk['calendar']}] or use one of: {known_calendars}")
+    rotations = _read_rotations(reader, reader.table(data.get("rotations"), "rotations"), timezone)
+    layers = _read_layers(reader, data.get("oncall"), {r.name for r in rotations}, calendar_names)
+
+    priorities = []
+    for i, (path, p) in enumerate(_named_list(reader, data, "priorities", PRIORITY_KEYS)):
+        if p["calendar"] is not None and p["calendar"] not in calendar_names:
+            reader.error(f"{path}.calendar", f"unknown calendar {p['calendar']!r}; use one of: {known_calendars}")
+        outside = [k for k in ("respond_outside", "resolve_outside", "outside_allowance") if p[k] is not None]
+        if outside and desk["calendar"] is None:
+            reader.error(f"{path}.{outside[0]}", "outside office hours needs the office calendar; set desk.calendar = \"NAME\"")
+        if p["respond"] and p["resolve"] and p["resolve"] < p["respond"]:
+            reader.warn(f"{path}.resolve", f"the resolution target ({_show_duration(p['resolve'])}) is shorter than the response target ({_show_duration(p['respond'])})")
+        if p["respond"] and p["respond_outside"] and p["respond_outside"] < p["respond"]:
+            reader.warn(f"{path}.respond_outside", "the out-of-hours response target is stricter than the office-hours one")
+        priorities.append(Priority(
+            p["name"], p["rank"] if p["rank"] is not None else i + 1, p["meaning"], p["respond"], p["resolve"],
+            p["calendar"], p["respond_outside"], p["resolve_outside"], p["outside_allowance"], p["page_on_call"],
+        ))
+    priority_names = {p.name for p in priorities}
+    ranks = [p.rank for p in priorities]
+    if len(set(ranks)) != len(ranks):
+        reader.error("priorities", f"two priorities share a rank ({', '.join(str(r) for r in ranks)}); give each its own")
+
+    departments = [_read_department(reader, path, d, priority_names) for path, d in _named_list(reader, data, "departments", DEPARTMENT_KEYS)]
+    channels = []
+    for path, c in _named_list(reader, data, "channels", CHANNEL_KEYS):
+        if c["calendar"] is not None and c["calendar"] not in calendar_names:
+            reader.error(f"{path}.calendar", f"unknown calendar {c['calendar']!r}; use one of: {known_calendars}")
+        channels.append(Channel(c["name"], c["meaning"], c["calendar"], c["respond"], c["files_tickets"], c["registered_sender_only"]))
+    for section in ("priorities", "departments", "channels"):
         if section not in data:
             reader.error(section, f"missing; the policy needs [[{section}]] entries")
+    if channels and not any(c.files_tickets for c in channels):
+        reader.error("channels", "no channel files tickets; set files_tickets = true on at least one")
+
+    packages = [Package(**p) for _, p in _named_list(reader, data, "packages", PACKAGE_KEYS)]
+    responds = [p.respond for p in priorities if p.respond]
+    for i, package in enumerate(packages):
+        if package.respond and responds and package.respond >= max(responds):
+            reader.warn(f"packages[{i}].respond", f"the guarantee ({_show_duration(package.respond)}) is looser than every priority's response target, so it never applies")
 
     defaults = reader.read(reader.table(data.get("defaults"), "defaults"), "defaults", DEFAULTS_KEYS)
     ranked = sorted(priorities, key=lambda p: p.rank)
     chosen = {
         "priority": defaults["priority"] or (ranked[-1].name if ranked else None),
         "department": defaults["department"] or (departments[0].name if departments else None),
-        "channel": defaults["channel"] or (channels[0].name if channels else None),
+        "channel": defaults["channel"] or (next((c.name for c in channels if c.files_tickets), None)),
     }
-    for key, known in (
-        ("priority", [p.name for p in priorities]),
-        ("department", [d.name for d in departments]),
-        ("channel", [c.name for c in channels]),
-    ):
+    for key, known in (("priority", priority_names), ("department", {d.name for d in departments}), ("channel", {c.name for c in channels})):
         if defaults[key] is not None and known and defaults[key] not in known:
-            reader.error(f"defaults.{key}", f"{defaults[key]!r} is not one of {', '.join(known)}")
+            reader.error(f"defaults.{key}", f"{defaults[key]!r} is not one of {', '.join(sorted(known))}")
 
-    rules = reader.table(data.get("rules"), "rules")
-    reader.read(rules, "rules", (), extra_ok=("reopen",))
-    reopen = reader.read(reader.table(rules.get("reopen"), "rules.reopen"), "rules.reopen", REOPEN_KEYS)
+    scope = _read_scope(reader, reader.table(data.get("scope"), "scope"), {p.name for p in packages})
+    rules = _read_rules(reader, reader.table(data.get("rules"), "rules"), {c.name for c in channels})
+    escalation = _read_escalation(reader, reader.table(data.get("escalation"), "escalation"), {layer.name for layer in layers})
+    sla = reader.read(reader.table(data.get("sla"), "sla"), "sla", SLA_KEYS)
+    notifications = reader.read(reader.table(data.get("notifications"), "notifications"), "notifications", NOTIFICATION_KEYS)
 
-    calendars = _read_calendars(reader, reader.table(data.get("calendars"), "calendars"), timezone)
-    calendar_names = {c.name for c in calendars} | {ALWAYS_OPEN}
-    if desk["calendar"] is not None and desk["calendar"] not in calendar_names:
-        reader.error("desk.calendar", f"unknown calendar {desk['calendar']!r}; define [calendars.{desk['calendar']}] or use one of: {', '.join(sorted(calendar_names))}")
-    rotations = _read_rotations(reader, reader.table(data.get("rotations"), "rotations"), timezone)
-    layers = _read_layers(reader, data.get("oncall"), {r.name for r in rotations}, calendar_names)
-
-    if not (priorities and departments and channels):
+    if not (priorities and departments and channels and chosen["channel"]):
         return None
     return Policy(
         name=desk["name"],
@@ -572,12 +970,134 @@ def _build(data: dict[str, Any], reader: Reader) -> Policy | None:
         default_priority=chosen["priority"],
         default_department=chosen["department"],
         default_channel=chosen["channel"],
-        reopen_within_days=reopen["within_days"],
         office_calendar=desk["calendar"],
+        languages=desk["languages"],
+        required_script=desk["required_script"],
+        verify_identity=desk["verify_identity"],
+        kb_first=desk["kb_first"],
+        notes=desk["notes"],
         calendars=tuple(calendars),
         rotations=tuple(rotations),
         layers=tuple(layers),
+        packages=tuple(packages),
+        scope=scope,
+        rules=rules,
+        escalation=escalation,
+        at_risk_share=sla["at_risk_share"],
+        notify_to=notifications["to"],
+        notify_types=notifications["types"],
     )
+
+
+def _read_department(reader: Reader, path: str, d: dict[str, Any], priorities: set[str]) -> Department:
+    by_priority = []
+    for name, fields in reader.table(d["fields_by_priority"], f"{path}.fields_by_priority").items():
+        where = _join(f"{path}.fields_by_priority", name)
+        if name not in priorities:
+            reader.error(where, f"unknown priority {name!r}; use one of: {', '.join(sorted(priorities))}")
+            continue
+        try:
+            by_priority.append((name, _field_list(fields)))
+        except InvalidInput as error:
+            reader.error(where, str(error))
+    help_pairs = []
+    for name, text in reader.table(d["field_help"], f"{path}.field_help").items():
+        try:
+            help_pairs.append((_field_name(name), _text(text)))
+        except InvalidInput as error:
+            reader.error(_join(f"{path}.field_help", name), str(error))
+    return Department(
+        d["name"], d["label"] or d["name"].replace("-", " ").title(), d["meaning"], d["fields"],
+        tuple(by_priority), tuple(help_pairs), d["on_missing"],
+    )
+
+
+def _read_scope(reader: Reader, table: dict[str, Any], packages: set[str]) -> Scope:
+    values = reader.read(table, "scope", SCOPE_KEYS, extra_ok=("after_delivery",))
+    both = set(values["in_scope"]) & set(values["out_of_scope"])
+    if both:
+        reader.error("scope.out_of_scope", f"{', '.join(sorted(both))} cannot be both in and out of scope")
+    after = None
+    if "after_delivery" in table:
+        a = reader.read(reader.table(table["after_delivery"], "scope.after_delivery"), "scope.after_delivery", AFTER_DELIVERY_KEYS)
+        _check_refs(reader, "scope.after_delivery.unless_packages", a["unless_packages"], packages, "package", "define it in [[packages]]")
+        after = AfterDelivery(a["services"], a["included"], a["unless_packages"], a["message"])
+    return Scope(values["in_scope"], values["out_of_scope"], values["out_message"], values["discretion"], after)
+
+
+def _read_rules(reader: Reader, table: dict[str, Any], channels: set[str]) -> Rules:
+    reader.read(table, "rules", (), extra_ok=RULES)
+
+    def section(name: str, keys: tuple[Key, ...]) -> dict[str, Any]:
+        return reader.read(reader.table(table.get(name), f"rules.{name}"), f"rules.{name}", keys)
+
+    reopen = section("reopen", REOPEN_KEYS)
+    reseller = section("reseller", RESELLER_KEYS)
+    _check_refs(reader, "rules.reseller.reseller_channels", reseller["reseller_channels"], channels, "channel", "use a channel of [[channels]]")
+    duplicates = section("duplicates", DUPLICATE_KEYS)
+    abuse = section("abuse", ABUSE_KEYS)
+    patterns = []
+    for language, words in reader.table(abuse["patterns"], "rules.abuse.patterns").items():
+        where = _join("rules.abuse.patterns", language)
+        try:
+            code = _languages([language])[0]
+            texts = _texts(words)
+            for text in texts:
+                re.compile(text)
+        except InvalidInput as error:
+            reader.error(where, str(error))
+            continue
+        except re.error as error:
+            reader.error(where, f"not a valid regular expression ({error}); escape special characters with \\\\")
+            continue
+        patterns.append((code, texts))
+    fines = section("fines", FINE_KEYS)
+    credit = section("sla_credit", CREDIT_KEYS)
+    rows = []
+    raw_table = credit["table"]
+    if not isinstance(raw_table, (list, tuple)):
+        reader.error("rules.sla_credit.table", f"expected a list of {{ outage = \"1h\", credit = 5 }}, got {_kind(raw_table)}")
+        raw_table = []
+    for i, row in enumerate(raw_table):
+        values = reader.read(reader.table(row, f"rules.sla_credit.table[{i}]"), f"rules.sla_credit.table[{i}]", (
+            Key("outage", None, "Outage length from which this credit applies.", _duration, required=True),
+            Key("credit", None, "Credit in percent of the monthly fee.", _percent, required=True),
+        ))
+        if values["outage"] is not None and values["credit"] is not None:
+            rows.append((values["outage"], values["credit"]))
+    return Rules(
+        reopen_within_days=reopen["within_days"],
+        reseller=ResellerRule(reseller["end_customers_may_file"], reseller["notify"], reseller["message"], reseller["reseller_channels"]),
+        duplicates=DuplicateRule(duplicates["action"], duplicates["window"]),
+        abuse=AbuseRule(abuse["action"], tuple(patterns), abuse["message"]),
+        fines=FineRule(fines["enabled"], fines["amount"], fines["violations"], fines["suspend_when_unpaid"]),
+        sla_credit=CreditRule(credit["claim_within_days"], credit["form"], tuple(sorted(rows))),
+    )
+
+
+def _read_escalation(reader: Reader, table: dict[str, Any], layers: set[str]) -> tuple[EscalationLevel, ...]:
+    reader.read(table, "escalation", (), extra_ok=("levels",))
+    levels = []
+    for path, level in _named_list(reader, table, "levels", ESCALATION_LEVEL_KEYS, prefix="escalation."):
+        where = f"{path}.layers"
+        _check_refs(reader, where, level["layers"], layers, "on-call layer", "define it in [[oncall]]")
+        levels.append(EscalationLevel(level["name"], level["layers"], level["meaning"]))
+    return tuple(levels)
+
+
+def _show_duration(delta: timedelta) -> str:
+    """`1h30m`, `2d`, `10m`: the compact form a policy file uses."""
+    seconds = int(delta.total_seconds())
+    if seconds == 0:
+        return "0"
+    out = ""
+    if seconds % 604800 == 0:
+        return f"{seconds // 604800}w"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            out += f"{amount}{unit}"
+    return out
 
 
 def _read_week(reader: Reader, value: Any, path: str) -> tuple[tuple[Any, ...], ...]:
@@ -588,7 +1108,7 @@ def _read_week(reader: Reader, value: Any, path: str) -> tuple[tuple[Any, ...], 
         where = _join(path, days_text)
         try:
             days = parse_days(days_text)
-            hours = parse_hours(hours_text)
+            hours = parse_hours(hours_text, on_overlap=lambda message, where=where: reader.warn(where, message))
         except InvalidInput as error:
             reader.error(where, str(error))
             continue
@@ -653,7 +1173,7 @@ def _read_calendars(reader: Reader, table: dict[str, Any], desk_zone: str) -> li
         for day_text, hours_text in reader.table(values["special_hours"], f"{path}.special_hours").items():
             where = _join(f"{path}.special_hours", str(day_text))
             try:
-                special.append((_date(day_text), parse_hours(hours_text)))
+                special.append((_date(day_text), parse_hours(hours_text, on_overlap=lambda m, w=where: reader.warn(w, m))))
             except InvalidInput as error:
                 reader.error(where, str(error))
         specs.append(
@@ -734,6 +1254,299 @@ def load_calendar_file(text: str, source: str) -> Policy:
     if policy is None:
         raise PolicyInvalid(source, problems, text)
     return policy
+
+
+# ---- writing -------------------------------------------------------------------------
+
+
+def _week_to_data(week: tuple[tuple[Any, ...], ...]) -> dict[str, str]:
+    """Seven days of hours as day ranges: { "mon-fri" = "09:00-18:00", "sat" = "10:00-14:00" }."""
+    from supportdesk.timetext import WEEKDAYS
+
+    # Start the scan on a day that begins a run, so that sat-wed stays one range.
+    start = next((d for d in range(7) if week[d] != week[(d - 1) % 7]), 0)
+    order = [(start + i) % 7 for i in range(7)]
+    runs: list[list[int]] = []
+    for day in order:
+        if runs and week[runs[-1][-1]] == week[day]:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    out: dict[str, str] = {}
+    for run in runs:
+        if not week[run[0]]:
+            continue
+        if len(run) == 7:
+            label = "daily"
+        elif len(run) == 1:
+            label = WEEKDAYS[run[0]]
+        else:
+            label = f"{WEEKDAYS[run[0]]}-{WEEKDAYS[run[-1]]}"
+        out[label] = ", ".join(str(h) for h in week[run[0]])
+    return out
+
+
+def _clock_text(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _drop_defaults(values: dict[str, Any], keys: tuple[Key, ...]) -> dict[str, Any]:
+    """Keep what differs from the key table's defaults (and required keys); drop empties."""
+    defaults = {k.name: k.default for k in keys}
+    required = {k.name for k in keys if k.required}
+    out = {}
+    for name, value in values.items():
+        if name not in required and (value is None or value == defaults.get(name) or value in ((), [], {}, "")):
+            continue
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def policy_to_data(policy: Policy) -> dict[str, Any]:
+    """The policy as TOML-ready data; loading it back gives an equal Policy."""
+    from supportdesk.clock import CalendarSpec
+
+    d = _show_duration
+    opt = lambda value, convert: None if value is None else convert(value)  # noqa: E731
+    doc: dict[str, Any] = {
+        "desk": _drop_defaults(
+            {
+                "name": policy.name,
+                "timezone": policy.timezone,
+                "calendar": policy.office_calendar,
+                "languages": policy.languages,
+                "required_script": policy.required_script,
+                "verify_identity": policy.verify_identity,
+                "kb_first": policy.kb_first,
+                "notes": policy.notes,
+            },
+            DESK_KEYS,
+        )
+        | {"name": policy.name, "timezone": policy.timezone},
+        "defaults": {"priority": policy.default_priority, "department": policy.default_department, "channel": policy.default_channel},
+    }
+    calendars = {}
+    for spec in policy.calendars:
+        always = spec.week == CalendarSpec.always_open(spec.name, spec.timezone).week
+        holidays = None
+        if spec.holidays is not None:
+            holidays = spec.holidays.country if not spec.holidays.subdivision else {"country": spec.holidays.country, "subdivision": spec.holidays.subdivision}
+        calendars[spec.name] = _drop_defaults(
+            {
+                "timezone": spec.timezone,
+                "always_open": always,
+                "hours": {} if always else _week_to_data(spec.week),
+                "holidays": holidays,
+                "half_day_close": opt(spec.half_day_close, _clock_text),
+                "closed_dates": sorted(spec.closed_dates),
+                "special_hours": {day.isoformat(): ", ".join(str(h) for h in hours) or "closed" for day, hours in spec.special_hours},
+            },
+            CALENDAR_KEYS,
+        )
+    if calendars:
+        doc["calendars"] = calendars
+    if policy.rotations:
+        doc["rotations"] = {
+            r.name: _drop_defaults(
+                {"members": r.members, "shift": opt(r.shift, d), "handoff": _clock_text(r.handoff), "timezone": r.timezone, "start": r.start},
+                ROTATION_KEYS,
+            )
+            | {"members": list(r.members)}
+            for r in policy.rotations
+        }
+    if policy.layers:
+        doc["oncall"] = [
+            _drop_defaults({"layer": layer.name, "rotation": layer.rotation, "calendar": layer.calendar, "when": layer.when}, LAYER_KEYS)
+            for layer in policy.layers
+        ]
+    doc["priorities"] = [
+        _drop_defaults(
+            {
+                "name": p.name, "rank": p.rank, "meaning": p.meaning, "respond": opt(p.respond, d), "resolve": opt(p.resolve, d),
+                "calendar": p.calendar, "respond_outside": opt(p.respond_outside, d), "resolve_outside": opt(p.resolve_outside, d),
+                "outside_allowance": opt(p.outside_allowance, d), "page_on_call": p.page_on_call,
+            },
+            PRIORITY_KEYS,
+        )
+        | {"rank": p.rank}
+        for p in policy.priorities
+    ]
+    doc["departments"] = [
+        _drop_defaults(
+            {
+                "name": dep.name, "label": dep.label, "meaning": dep.meaning, "fields": dep.fields,
+                "fields_by_priority": {k: list(v) for k, v in dep.fields_by_priority},
+                "field_help": dict(dep.field_help), "on_missing": dep.on_missing,
+            },
+            DEPARTMENT_KEYS,
+        )
+        for dep in policy.departments
+    ]
+    doc["channels"] = [
+        _drop_defaults(
+            {
+                "name": c.name, "meaning": c.meaning, "calendar": c.calendar, "respond": opt(c.respond, d),
+                "files_tickets": c.files_tickets, "registered_sender_only": c.registered_sender_only,
+            },
+            CHANNEL_KEYS,
+        )
+        for c in policy.channels
+    ]
+    if policy.packages:
+        doc["packages"] = [
+            _drop_defaults(
+                {
+                    "name": pk.name, "meaning": pk.meaning, "uptime": pk.uptime, "respond": opt(pk.respond, d),
+                    "migrations": pk.migrations, "migrations_paid": pk.migrations_paid, "admin_support": pk.admin_support,
+                },
+                PACKAGE_KEYS,
+            )
+            for pk in policy.packages
+        ]
+    scope = _drop_defaults(
+        {
+            "in_scope": policy.scope.in_scope, "out_of_scope": policy.scope.out_of_scope,
+            "out_message": policy.scope.out_message, "discretion": policy.scope.discretion,
+        },
+        SCOPE_KEYS,
+    )
+    if policy.scope.after_delivery is not None:
+        a = policy.scope.after_delivery
+        scope["after_delivery"] = _drop_defaults(
+            {"services": a.services, "included": a.included, "unless_packages": a.unless_packages, "message": a.message},
+            AFTER_DELIVERY_KEYS,
+        )
+    if scope:
+        doc["scope"] = scope
+    r = policy.rules
+    rules = {
+        "reopen": _drop_defaults({"within_days": r.reopen_within_days}, REOPEN_KEYS),
+        "reseller": _drop_defaults(
+            {"end_customers_may_file": r.reseller.end_customers_may_file, "notify": r.reseller.notify,
+             "message": r.reseller.message, "reseller_channels": r.reseller.reseller_channels},
+            RESELLER_KEYS,
+        ),
+        "duplicates": _drop_defaults({"action": r.duplicates.action, "window": d(r.duplicates.window)}, DUPLICATE_KEYS),
+        "abuse": _drop_defaults(
+            {"action": r.abuse.action, "patterns": {lang: list(words) for lang, words in r.abuse.patterns}, "message": r.abuse.message},
+            ABUSE_KEYS,
+        ),
+        "fines": _drop_defaults(
+            {"enabled": r.fines.enabled, "amount": r.fines.amount, "violations": r.fines.violations,
+             "suspend_when_unpaid": r.fines.suspend_when_unpaid},
+            FINE_KEYS,
+        ),
+        "sla_credit": _drop_defaults(
+            {"claim_within_days": r.sla_credit.claim_within_days, "form": r.sla_credit.form,
+             "table": [{"outage": d(outage), "credit": credit} for outage, credit in r.sla_credit.table]},
+            CREDIT_KEYS,
+        ),
+    }
+    if r.duplicates.window == timedelta(days=7):
+        rules["duplicates"].pop("window", None)
+    rules = {k: v for k, v in rules.items() if v}
+    if rules:
+        doc["rules"] = rules
+    if policy.escalation:
+        doc["escalation"] = {
+            "levels": [_drop_defaults({"name": e.name, "layers": e.layers, "meaning": e.meaning}, ESCALATION_LEVEL_KEYS) for e in policy.escalation]
+        }
+    if policy.at_risk_share != 0.25:
+        doc["sla"] = {"at_risk_share": policy.at_risk_share}
+    notifications = _drop_defaults({"to": policy.notify_to, "types": policy.notify_types}, NOTIFICATION_KEYS)
+    if notifications:
+        doc["notifications"] = notifications
+    return doc
+
+
+def dump_policy(policy: Policy) -> str:
+    """The policy as normalised TOML (written with tomli-w), sections in a fixed order."""
+    import tomli_w
+
+    def array_item(path: str, item: dict[str, Any]) -> str:
+        nested: Any = item
+        for part in reversed(path.split(".")):
+            nested = {part: nested}
+        text = tomli_w.dumps(nested)
+        header = f"[{path}]"
+        return f"[[{path}]]{text[len(header):]}" if text.startswith(header) else text
+
+    doc = policy_to_data(policy)
+    chunks = []
+    for section in SECTIONS:
+        value = doc.get(section)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            chunks.extend(array_item(section, item) for item in value)
+        elif section == "escalation":
+            chunks.extend(array_item("escalation.levels", item) for item in value["levels"])
+        else:
+            chunks.append(tomli_w.dumps({section: value}))
+    return "\n".join(chunk.strip() + "\n" for chunk in chunks)
+
+
+def _table_keys(path: str) -> tuple[Key, ...] | None:
+    """The key table of a TOML table path such as `calendars.office` or `priorities[2]`."""
+    generic = re.sub(r"\[\d+\]", "[]", path)
+    parts = generic.split(".")
+    if len(parts) == 2 and parts[0] in ("calendars", "rotations"):
+        generic = f"{parts[0]}.NAME"
+    return dict(KEY_TABLES).get(generic)
+
+
+def _show_default(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, timedelta):
+        return _show_duration(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def explain_policy(toml_text: str) -> str:
+    """Normalised policy TOML with each key's meaning above it and unset keys listed."""
+    out: list[str] = []
+    table_keys: tuple[Key, ...] | None = None
+    seen: set[str] = set()
+
+    def close_table() -> None:
+        if table_keys:
+            unset = [k for k in table_keys if k.name not in seen and not k.required]
+            for key in unset:
+                out.append(f"# {key.name} = {_show_default(key.default)}  (unset) {key.help}")
+            if unset and out and out[-1] != "":
+                pass
+
+    lines = toml_text.splitlines()
+    paths = {line: path for path, line in key_lines(toml_text).items()}
+    for number, raw in enumerate(lines, start=1):
+        header = _HEADER_RE.match(raw)
+        if header and not _KEY_RE.match(raw):
+            close_table()
+            path = paths.get(number, "")
+            table_keys = _table_keys(path)
+            seen = set()
+            if out and out[-1] != "":
+                out.append("")
+            out.append(raw)
+            continue
+        key = _KEY_RE.match(raw)
+        if key and table_keys:
+            name = _split_dotted(key.group(1))[0]
+            spec = next((k for k in table_keys if k.name == name), None)
+            if spec is not None:
+                seen.add(name)
+                out.append(f"# {spec.help} (default: {_show_default(spec.default)})")
+        if raw.strip():
+            out.append(raw)
+    close_table()
+    return "\n".join(out) + "\n"
 
 
 def read_policy_file(path: Path) -> str:

@@ -457,6 +457,20 @@ class Store:
         ).fetchone()
         return dict(row) if row else None
 
+    def policy_versions(self) -> list[dict[str, Any]]:
+        """Every policy version, oldest first, without its text."""
+        cursor = self.conn.execute(
+            "SELECT id, applied_at, applied_by, source, sha256 FROM policy_versions ORDER BY id"
+        )
+        return [dict(r) for r in cursor]
+
+    def policy_version(self, version: int) -> dict[str, Any]:
+        """One policy version with its text, or NotFound."""
+        row = self.conn.execute("SELECT * FROM policy_versions WHERE id = ?", [version]).fetchone()
+        if row is None:
+            raise NotFound(f"no policy version {version}; `supportdesk policy versions` lists them")
+        return dict(row)
+
     def max_ticket_id(self) -> int:
         """The highest ticket id so far (0 for an empty desk)."""
         return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0])

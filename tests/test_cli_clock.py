@@ -108,8 +108,9 @@ def staffed(cli) -> Cli:
 
 def test_oncall_now_names_the_team_in_hours_and_the_on_duty_outside(staffed):
     inside = staffed.ok("oncall", "now", now="2024-06-07T15:00").stdout
-    assert "office   ayse, burak, cem" in inside
-    assert "on-duty  off duty" in inside
+    assert "office      ayse, burak, cem" in inside
+    assert "on-duty     off duty" in inside
+    assert "management  cem" in inside
     outside = staffed.json("oncall", "now", now="2024-06-07T20:00")
     layers = {layer["layer"]: layer for layer in outside["layers"]}
     assert layers["on-duty"] == {"layer": "on-duty", "active": True, "people": ["burak"], "override": None, "until": "2024-06-10T06:00:00Z"}
@@ -120,14 +121,15 @@ def test_oncall_next_and_schedule(staffed):
     out = staffed.ok("oncall", "next", now="2024-06-07T20:00").stdout
     assert "Mon 10 Jun 2024 09:00 +03 (in 2 d 13 h): office → ayse, burak, cem" in out
     plan = staffed.json("oncall", "schedule", "--days", "3", "--from", "2024-06-07T12:00")
-    assert [(p["at"], p["layer"], p["people"]) for p in plan][:4] == [
+    assert [(p["at"], p["layer"], p["people"]) for p in plan][:5] == [
         ("2024-06-07T09:00:00Z", "office", ["ayse", "burak", "cem"]),
         ("2024-06-07T09:00:00Z", "on-duty", []),
+        ("2024-06-07T09:00:00Z", "management", ["cem"]),
         ("2024-06-07T15:00:00Z", "office", []),
         ("2024-06-07T15:00:00Z", "on-duty", ["burak"]),
     ]
     table = staffed.ok("oncall", "schedule", "--days", "1", "--from", "2024-06-07T12:00").stdout
-    assert "Fri 07 Jun 2024 18:00 +03  on-duty  burak" in table
+    assert "Fri 07 Jun 2024 18:00 +03  on-duty     burak" in table
 
 
 def test_overrides_are_stored_listed_used_and_removed(staffed):
@@ -151,7 +153,7 @@ def test_overrides_are_stored_listed_used_and_removed(staffed):
     ("args", "code", "fragment"),
     [
         (["zeki", "--layer", "on-duty"], 3, "no agent 'zeki'"),
-        (["cem", "--layer", "night"], 2, "unknown on-call layer 'night'; this policy has: office, on-duty"),
+        (["cem", "--layer", "night"], 2, "unknown on-call layer 'night'; this policy has: office, on-duty, management"),
         (["cem", "--layer", "on-duty", "--until", "2024-06-07T10:00"], 2, "must end after it starts"),
     ],
 )

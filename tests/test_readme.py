@@ -32,6 +32,9 @@ def test_readme_has_examples_for_each_user():
 
 
 def test_readme_examples_run(tmp_path, monkeypatch):
+    import glob
+
+    (tmp_path / "examples").symlink_to(README.parent / "examples")
     path = tmp_path / "demo.db"
     runner = CliRunner()
     built = runner.invoke(app, ["--db", str(path), "--now", "2026-11-20T14:30", "demo"])
@@ -41,7 +44,10 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     for example in _examples():
         stdin = None
         for stage in example.split(" | "):
-            argv = shlex.split(stage, comments=True)
+            argv = [
+                expanded for word in shlex.split(stage, comments=True)
+                for expanded in (sorted(glob.glob(word)) if "*" in word else [word])
+            ]
             if argv[0] == "echo":
                 stdin = " ".join(argv[1:]) + "\n"
                 continue

@@ -1,0 +1,187 @@
+"""`supportdesk policy …`: check, show, start, apply and compare the desk's policy."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from supportdesk.cli.app import JsonOption, app, emit_json, open_desk, say
+
+policy_app = typer.Typer(
+    help="The desk's policy: check a file, show, init, apply, list versions, diff.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(policy_app, name="policy")
+
+STARTER_HEADER = """\
+# A supportdesk policy{origin}. `supportdesk policy show --explain` lists every key with
+# its default and meaning; `supportdesk policy check FILE` validates this file and
+# `supportdesk policy apply FILE` puts it in force.
+
+"""
+
+
+@policy_app.command("check")
+def policy_check(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Policy files to validate.", show_default=False)],
+    json_: JsonOption = False,
+) -> None:
+    """Validate policy files: every problem, each as FILE:LINE: key: what is wrong; what would be right."""
+    from pathlib import Path
+
+    from supportdesk.errors import ExitCode, InvalidInput
+    from supportdesk.policy import check_policy, format_problem, locate, read_policy_file
+
+    reports = []
+    for name in files:
+        try:
+            text = read_policy_file(Path(name))
+            policy, problems = check_policy(text, name)
+        except InvalidInput as error:
+            reports.append({"file": name, "valid": False, "problems": [{"line": None, "path": "", "severity": "error", "message": str(error)}], "lines": [str(error)]})
+            continue
+        # In file order: the line each problem is at (problems without one come last).
+        located = sorted(((locate(text, p.path), i, p) for i, p in enumerate(problems)), key=lambda t: (t[0] is None, t[0] or 0, t[1]))
+        reports.append(
+            {
+                "file": name,
+                "valid": policy is not None,
+                "problems": [
+                    {"line": line, "path": p.path, "severity": p.severity, "message": p.message} for line, _, p in located
+                ],
+                "lines": [format_problem(name, text, p) for _, _, p in located],
+            }
+        )
+    if json_:
+        emit_json([{k: v for k, v in r.items() if k != "lines"} for r in reports])
+    else:
+        for report in reports:
+            for line in report["lines"]:
+                typer.echo(line)
+        for report in reports:
+            errors = sum(1 for p in report["problems"] if p["severity"] == "error")
+            warnings = len(report["problems"]) - errors
+            verdict = "ok" if report["valid"] else f"{errors} error(s)"
+            say(f"{report['file']}: {verdict}" + (f", {warnings} warning(s)" if warnings else ""))
+    if not all(r["valid"] for r in reports):
+        raise typer.Exit(int(ExitCode.INVALID))
+
+
+@policy_app.command("show")
+def policy_show(
+    ctx: typer.Context,
+    explain: Annotated[bool, typer.Option("--explain", help="Annotate every key with its meaning and default; list the unset ones.")] = False,
+    version: Annotated[int | None, typer.Option("--version", metavar="N", help="A stored version (default: the one in force).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """The desk's policy as normalised TOML."""
+    from supportdesk.policy import dump_policy, explain_policy, load_policy, policy_to_data
+
+    with open_desk(ctx) as desk:
+        row = desk.policy_version(version)
+    policy = load_policy(row["toml"], f"policy version {row['id']}")
+    if json_:
+        import json
+
+        typer.echo(json.dumps({"version": row["id"], "policy": policy_to_data(policy)}, indent=2, ensure_ascii=False, default=str))
+        return
+    text = dump_policy(policy)
+    header = f"# policy version {row['id']}, applied {row['applied_at']} by {row['applied_by']} from {row['source']}\n\n"
+    typer.echo(header + (explain_policy(text) if explain else text), nl=False)
+
+
+@policy_app.command("init")
+def policy_init(
+    target: Annotated[str | None, typer.Argument(metavar="[FILE]", help="Where to write it (default: standard output).", show_default=False)] = None,
+    from_: Annotated[str | None, typer.Option("--from", metavar="EXAMPLE", help="Start from an example: hosting-general, introserv, kristalium, sitecom, websight.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a starter policy (normalised with tomli-w) to edit and apply."""
+    from pathlib import Path
+
+    from supportdesk.config import example_policies
+    from supportdesk.errors import InvalidInput, Refused
+    from supportdesk.policy import DEFAULT_POLICY_PATH, dump_policy, load_policy, read_policy_file
+
+    if from_ is not None:
+        examples = example_policies()
+        if from_ not in examples:
+            raise InvalidInput(f"unknown example {from_!r}; use one of: {', '.join(examples)}")
+        source, origin = examples[from_], f", started from the example {from_}"
+    else:
+        source, origin = DEFAULT_POLICY_PATH, ""
+    text = STARTER_HEADER.format(origin=origin) + dump_policy(load_policy(read_policy_file(source), str(source)))
+    if target is None:
+        typer.echo(text, nl=False)
+        return
+    path = Path(target)
+    if path.exists() and not force:
+        raise Refused(f"{path} exists; choose another file or add --force to overwrite it")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
+    say(f"wrote {path}; edit it, then `supportdesk policy check {path}` and `supportdesk policy apply {path}`")
+
+
+@policy_app.command("apply")
+def policy_apply(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The policy to put in force.", show_default=False)],
+    json_: JsonOption = False,
+) -> None:
+    """Validate a policy file and make it the desk's new policy version (admins)."""
+    from pathlib import Path
+
+    from supportdesk.policy import read_policy_file
+
+    text = read_policy_file(Path(file))
+    with open_desk(ctx) as desk:
+        result = desk.apply_policy(text, file)
+    if json_:
+        emit_json(result)
+    elif result["changed"]:
+        say(f"policy version {result['version']} ({result['name']}) is now in force")
+    else:
+        say(f"{file} is already in force as version {result['version']}; nothing changed")
+
+
+@policy_app.command("versions")
+def policy_versions(ctx: typer.Context, json_: JsonOption = False) -> None:
+    """Every policy version the desk has had: when, by whom, from which file."""
+    with open_desk(ctx) as desk:
+        rows = desk.policy_versions()
+    if json_:
+        emit_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:>3}  {row['applied_at']}  {row['applied_by']:<16}  {row['source']}")
+
+
+@policy_app.command("diff")
+def policy_diff(
+    ctx: typer.Context,
+    old: Annotated[int | None, typer.Argument(metavar="[V1]", help="Older version (default: the one before V2).", show_default=False)] = None,
+    new: Annotated[int | None, typer.Argument(metavar="[V2]", help="Newer version (default: the one in force).", show_default=False)] = None,
+) -> None:
+    """What changed between two policy versions, as a unified diff of normalised TOML."""
+    import difflib
+
+    from supportdesk.errors import NotFound
+    from supportdesk.policy import dump_policy, load_policy
+
+    with open_desk(ctx) as desk:
+        right = desk.policy_version(new)
+        if old is None:
+            if right["id"] == 1:
+                raise NotFound("the desk has only one policy version; nothing to compare")
+            old = right["id"] - 1
+        left = desk.policy_version(old)
+    texts = [dump_policy(load_policy(r["toml"], f"version {r['id']}")).splitlines(keepends=True) for r in (left, right)]
+    diff = list(difflib.unified_diff(*texts, fromfile=f"version {left['id']}", tofile=f"version {right['id']}"))
+    if not diff:
+        say(f"versions {left['id']} and {right['id']} are the same policy")
+        return
+    typer.echo("".join(diff), nl=False)
