@@ -189,11 +189,73 @@ class DayInfo:
 # ---- holidays ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class YearHolidays:
+    """One year of a country's public holidays and half days, by local date."""
+
+    public: dict[date, str]
+    half: dict[date, str]
+    estimated: frozenset[date] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form, for the desk's holiday cache."""
+        return {
+            "public": {d.isoformat(): n for d, n in sorted(self.public.items())},
+            "half": {d.isoformat(): n for d, n in sorted(self.half.items())},
+            "estimated": sorted(d.isoformat() for d in self.estimated),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> YearHolidays:
+        """The inverse of to_json."""
+        return cls(
+            {date.fromisoformat(d): n for d, n in data["public"].items()},
+            {date.fromisoformat(d): n for d, n in data["half"].items()},
+            frozenset(date.fromisoformat(d) for d in data["estimated"]),
+        )
+
+
+class HolidayCache:
+    """Where computed holidays may be kept between runs (the desk implements it)."""
+
+    def get(self, rule: HolidayRule, year: int) -> YearHolidays | None:  # pragma: no cover - interface
+        """Cached holidays of a year, or None."""
+        return None
+
+
+def compute_holidays(rule: HolidayRule, years: Iterable[int]) -> dict[int, YearHolidays]:
+    """Public holidays and half days from python-holidays, year by year (English names)."""
+    import holidays
+
+    wanted = sorted(set(years))
+    try:
+        cls = holidays.country_holidays(rule.country, subdiv=rule.subdivision, years=[]).__class__
+    except NotImplementedError as error:
+        raise InvalidInput(f"holidays: {error}") from None
+    language = "en_US" if "en_US" in getattr(cls, "supported_languages", ()) else None
+    categories = tuple(c for c in ("public", "half_day") if c in getattr(cls, "supported_categories", ("public",)))
+    found: dict[int, tuple[dict[date, str], dict[date, str], set[date]]] = {y: ({}, {}, set()) for y in wanted}
+    for category in categories:
+        book = holidays.country_holidays(
+            rule.country, subdiv=rule.subdivision, years=wanted, categories=(category,), language=language
+        )
+        marker = _estimated_marker(book)
+        for day, name in book.items():
+            if day.year not in found:
+                continue
+            public, half, estimated = found[day.year]
+            (public if category == "public" else half)[day] = name
+            if marker and marker in name:
+                estimated.add(day)
+    return {y: YearHolidays(p, h, frozenset(e)) for y, (p, h, e) in found.items()}
+
+
 @dataclass
 class _HolidayBook:
     """Public holidays and half days of one country, loaded a year at a time."""
 
     rule: HolidayRule
+    cache: HolidayCache | None = None
     public: dict[date, str] = field(default_factory=dict)
     half: dict[date, str] = field(default_factory=dict)
     estimated: set[date] = field(default_factory=set)
@@ -203,28 +265,19 @@ class _HolidayBook:
         missing = sorted(set(years) - self.years)
         if not missing:
             return
-        import holidays
-
-        try:
-            cls = holidays.country_holidays(self.rule.country, subdiv=self.rule.subdivision, years=[]).__class__
-        except NotImplementedError as error:
-            raise InvalidInput(f"holidays: {error}") from None
-        language = "en_US" if "en_US" in getattr(cls, "supported_languages", ()) else None
-        categories = tuple(c for c in ("public", "half_day") if c in getattr(cls, "supported_categories", ("public",)))
-        for category in categories:
-            book = holidays.country_holidays(
-                self.rule.country,
-                subdiv=self.rule.subdivision,
-                years=missing,
-                categories=(category,),
-                language=language,
-            )
-            marker = _estimated_marker(book)
-            target = self.public if category == "public" else self.half
-            for day, name in book.items():
-                target[day] = name
-                if marker and marker in name:
-                    self.estimated.add(day)
+        loaded: dict[int, YearHolidays] = {}
+        if self.cache is not None:
+            for year in missing:
+                cached = self.cache.get(self.rule, year)
+                if cached is not None:
+                    loaded[year] = cached
+        rest = [y for y in missing if y not in loaded]
+        if rest:
+            loaded.update(compute_holidays(self.rule, rest))
+        for year_holidays in loaded.values():
+            self.public.update(year_holidays.public)
+            self.half.update(year_holidays.half)
+            self.estimated.update(year_holidays.estimated)
         self.years.update(missing)
 
 
@@ -256,13 +309,13 @@ def holiday_country_known(country: str, subdivision: str | None = None) -> str |
 class Calendar:
     """A calendar that answers open-time questions in O(log n)."""
 
-    def __init__(self, spec: CalendarSpec):
+    def __init__(self, spec: CalendarSpec, holiday_cache: HolidayCache | None = None):
         if not any(spec.week) and not any(hours for _, hours in spec.special_hours):
             raise InvalidInput(f"calendar {spec.name!r} is never open; give it hours such as mon-fri = \"09:00-18:00\"")
         self.spec = spec
         self.zone = ZoneInfo(spec.timezone)
         self._special = dict(spec.special_hours)
-        self._book = _HolidayBook(spec.holidays) if spec.holidays else None
+        self._book = _HolidayBook(spec.holidays, holiday_cache) if spec.holidays else None
         self._first_year = 0
         self._last_year = -1
         self._safe_lo = 0.0  # instants in [safe_lo, safe_hi) need no rebuild

@@ -45,6 +45,9 @@ def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = N
         row = desk.store.agent_by_login(added["login"])
         actors[agent["login"]] = Actor("agent", row["login"], row["id"], row["role"])
 
+    for customer in data.get("customers", []):
+        desk.add_customer(customer["email"], package=customer.get("package"))
+
     steps: list[_Step] = []
     for index, ticket in enumerate(data["tickets"]):
         filed = now - parse_duration(ticket["ago"])
@@ -87,6 +90,8 @@ def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = N
                 acting.resume(ticket_id)
             case "close":
                 acting.close_tickets([ticket_id], parse_close_reason(spec["reason"]))
+            case "escalate":
+                acting.escalate(ticket_id, spec["to"], spec["reason"])
             case other:
                 raise InvalidInput(f"{script.name}: unknown step {other!r}")
     return Desk(desk.store, desk.policy, desk.actor, now)

@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from supportdesk import sla
 from supportdesk.config import DeskLocation
 from supportdesk.errors import InvalidInput, NotFound, Refused
 from supportdesk.model import (
+    ACTIVE_STATUSES,
     Action,
     Actor,
     CloseReason,
@@ -109,15 +111,68 @@ class TimeDesk:
         return self.policy.oncall(self.overrides)
 
 
+class _StoredHolidays:
+    """The desk's holiday cache, as the clock asks for it."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def get(self, rule: Any, year: int) -> Any:
+        from supportdesk.clock import YearHolidays
+
+        data = self.store.cached_holidays(rule.country, rule.subdivision, year)
+        return YearHolidays.from_json(data) if data is not None else None
+
+
+@dataclass
+class Triage:
+    """The queue in breach order, with its counts and who is on call."""
+
+    rows: list[dict[str, Any]]
+    counts: dict[str, int]
+    duties: list[Any]
+    now: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON form: rows, counts and the on-call block."""
+        return {
+            "at": to_utc_text(self.now),
+            "counts": self.counts,
+            "on_call": [d.to_json() for d in self.duties],
+            "tickets": self.rows,
+        }
+
+
 class Desk:
     """An open desk acting for one actor at one instant."""
 
-    def __init__(self, store: Store, policy: Policy, actor: Actor, now: datetime):
+    def __init__(self, store: Store, policy: Policy, actor: Actor, now: datetime, policy_version: int | None = None):
         self.store = store
         self.policy = policy
         self.actor = actor
         self.now = now.astimezone(UTC).replace(microsecond=0)
         self.now_text = to_utc_text(self.now)
+        self._policy_version = policy_version
+        policy.use_holiday_cache(_StoredHolidays(store))
+
+    @property
+    def policy_version_id(self) -> int:
+        """The number of the policy version in force."""
+        if self._policy_version is None:
+            row = self.store.latest_policy()
+            self._policy_version = row["id"] if row else 0
+        return self._policy_version
+
+    def _warm_holidays(self, policy: Policy) -> None:
+        """Cache the holidays of the policy's calendars around now (inside a transaction)."""
+        from supportdesk.clock import compute_holidays
+
+        years = range(self.now.year - 1, self.now.year + 3)
+        for rule in policy.holiday_rules:
+            missing = [y for y in years if self.store.cached_holidays(rule.country, rule.subdivision, y) is None]
+            if missing:
+                for year, found in compute_holidays(rule, missing).items():
+                    self.store.cache_holidays(rule.country, rule.subdivision, year, found.to_json())
 
     # ---- opening ---------------------------------------------------------------------
 
@@ -150,7 +205,7 @@ class Desk:
         except BaseException:
             store.close()
             raise
-        return cls(store, policy, actor, now)
+        return cls(store, policy, actor, now, policy_row["id"])
 
     @classmethod
     def create(
@@ -196,10 +251,12 @@ class Desk:
                         )
                     ]
                 )
+                desk = cls(store, policy, actor, now, version)
+                desk._warm_holidays(policy)
         except BaseException:
             store.close()
             raise
-        return cls(store, policy, actor, now)
+        return desk
 
 
     def close(self) -> None:
@@ -252,6 +309,78 @@ class Desk:
     def _event(self, kind: str, details: dict[str, Any], ticket_id: int | None = None) -> Event:
         return Event(kind, self.now_text, self.actor.label, details, ticket_id)
 
+    def _clock_values(self, row: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        """The deadline columns of a ticket row after `changes`, under the desk's policy."""
+        return sla.plan_for_row(self.policy, row, self.now, **changes) | {"policy_version": self.policy_version_id}
+
+    def _deadline_event(self, values: dict[str, Any], reason: str, before: dict[str, Any] | None = None, ticket_id: int | None = None) -> Event:
+        """An event saying which targets apply, where they come from, and the deadlines."""
+        details: dict[str, Any] = {
+            "reason": reason,
+            "sla": json.loads(values["sla"]),
+            "after": {"respond_by": values["respond_by"], "resolve_by": values["resolve_by"]},
+        }
+        if before is not None:
+            details["before"] = {"respond_by": before["respond_by"], "resolve_by": before["resolve_by"]}
+        return self._event("deadlines", details, ticket_id)
+
+    def _recompute(self, rows: list[dict[str, Any]], reason: str, policy: Policy | None = None) -> list[TicketChange]:
+        """Changes that bring open tickets' deadlines in line with the policy (only those that move)."""
+        policy = policy or self.policy
+        changes = []
+        for row in rows:
+            values = sla.plan_for_row(policy, row, self.now) | {"policy_version": self.policy_version_id}
+            keys = ("respond_by", "resolve_by", "due_at", "risk_at", "priority_rank", "sla", "policy_version")
+            if all(values[k] == row.get(k) for k in keys):
+                continue
+            values["updated_at"] = self.now_text
+            changes.append(TicketChange(row["id"], values, [self._deadline_event(values, reason, row, row["id"])]))
+        return changes
+
+    def _duty_people(self, level_index: int | None = None) -> tuple[str, tuple[str, ...]]:
+        """(level name, people on duty for it now): the first active layer of the level."""
+        levels = self.policy.escalation
+        oncall = self.time().oncall() if self.policy.layers else None
+        duties = {d.layer: d for d in oncall.at(self.now)} if oncall else {}
+        if levels:
+            level = levels[level_index or 0]
+            for layer in level.layers:
+                duty = duties.get(layer)
+                if duty is not None and duty.active and duty.people:
+                    return level.name, duty.people
+            return level.name, ()
+        active = [d for d in duties.values() if d.active and d.people]
+        return "on-call", active[0].people if active else ()
+
+    def _pick(self, people: tuple[str, ...], load: dict[str, int]) -> dict[str, Any] | None:
+        """The agent among `people` with the fewest open tickets (the first on a tie)."""
+        agents = [a for a in (self.store.agent_by_login(p) for p in people) if a and a["active"]]
+        if not agents:
+            return None
+        chosen = min(agents, key=lambda a: (load.get(a["login"], 0), people.index(a["login"])))
+        load[chosen["login"]] = load.get(chosen["login"], 0) + 1
+        return chosen
+
+    def _notice(self, row: dict[str, Any], kind: str, recipient: str, channel: str, subject: str, body: str) -> dict[str, Any]:
+        return {
+            "ticket_id": row["id"], "kind": kind, "recipient": recipient, "channel": channel,
+            "subject": f"[#{row['id']}] {subject}", "body": body, "created_at": self.now_text,
+        }
+
+    def _page(self, row: dict[str, Any]) -> None:
+        """Notify the person on duty at once about an urgent ticket filed out of hours."""
+        level, people = self._duty_people(0)
+        notices = [
+            self._notice(
+                row, "page", f"agent:{person}", "sms", f"{row['priority']} ticket out of hours: {row['subject']}",
+                f"{row['customer']} filed #{row['id']} ({row['priority']}) at {row['created_at']}; respond by {row['respond_by']}. "
+                f"`supportdesk show {row['id']}`",
+            )
+            for person in people
+        ]
+        self.store.insert_outbox(notices)
+        self.store.insert_events([self._event("page", {"to": list(people), "level": level, "channel": "sms"}, row["id"])])
+
     def _require_admin(self, what: str) -> None:
         if self.actor.role != "admin":
             raise Refused(f"only an admin may {what}; you ({self.actor.name}) are an {self.actor.role}")
@@ -283,6 +412,13 @@ class Desk:
                 customer_id = self.store.insert_customer({"email": email, "created_at": now})
             else:
                 customer_id = customer["id"]
+            deadlines = sla.plan(
+                policy,
+                priority=priority,
+                channel=channel,
+                package=customer["package"] if customer else None,
+                created_at=self.now,
+            )
             values = {
                 "subject": subject,
                 "body": body,
@@ -297,7 +433,8 @@ class Desk:
                 "flags": "[]",
                 "created_at": now,
                 "updated_at": now,
-            }
+                "policy_version": self.policy_version_id,
+            } | sla.ticket_values(deadlines, responded=False, active=True, rank=policy.priority(priority).rank)
             event = self._event(
                 "filed",
                 {
@@ -311,7 +448,9 @@ class Desk:
                     "new_customer": customer is None,
                 },
             )
-            ticket_id = self.store.apply(TicketChange(None, values, [event]))
+            ticket_id = self.store.apply(TicketChange(None, values, [event, self._deadline_event(values, "filed")]))
+            if deadlines.outside_office_hours and policy.priority(priority).page_on_call:
+                self._page(self.store.ticket(ticket_id))
         return self.ticket(ticket_id)
 
     def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> dict[str, Any]:
@@ -340,6 +479,10 @@ class Desk:
             if row["first_response_at"] is None:
                 values["first_response_at"] = now
                 details["first_response"] = True
+                if row["respond_by"] and row["respond_by"] < now:
+                    values["respond_breached_at"] = row["respond_by"]
+                    details["breached"] = {"respond_by": row["respond_by"]}
+                values |= self._clock_values(row, first_response_at=now, status=values.get("status", row["status"]))
             event = self._event("reply", details)
         message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
         return TicketChange(ticket_id, values, [event], [message])
@@ -370,24 +513,29 @@ class Desk:
         event = self._event("assign", {"before": {"assignee": row["assignee"]}, "after": {"assignee": login}})
         return TicketChange(ticket_id, {"assignee_id": agent_id, "updated_at": self.now_text}, [event])
 
-    def _move(self, ticket_id: int, action: Action, kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _move(self, ticket_id: int, action: Action, kind: str) -> dict[str, Any]:
         with self.store.transaction():
             row = self.store.ticket(ticket_id)
             status = transition(ticket_id, row["status"], action)
-            event = self._event(
-                kind, {"before": {"status": row["status"]}, "after": {"status": status.value}} | (extra or {})
-            )
-            self.store.apply(
-                TicketChange(ticket_id, {"status": status.value, "updated_at": self.now_text}, [event])
-            )
+            values: dict[str, Any] = {"status": status.value, "updated_at": self.now_text}
+            if action is Action.WAIT:
+                values["paused_at"] = self.now_text
+            elif row["paused_at"] is not None:
+                values["paused_at"] = None
+                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, row["paused_at"], self.now)
+            values |= self._clock_values(row, **values)
+            details = {"before": {"status": row["status"], "resolve_by": row["resolve_by"]}, "after": {"status": status.value, "resolve_by": values["resolve_by"]}}
+            if "paused_seconds" in values:
+                details["paused_seconds"] = values["paused_seconds"] - row["paused_seconds"]
+            self.store.apply(TicketChange(ticket_id, values, [self._event(kind, details)]))
         return self.ticket(ticket_id)
 
     def wait(self, ticket_id: int) -> dict[str, Any]:
-        """Put a ticket on hold, waiting on the customer."""
+        """Put a ticket on hold, waiting on the customer: the resolution clock stops."""
         return self._move(ticket_id, Action.WAIT, "wait")
 
     def resume(self, ticket_id: int) -> dict[str, Any]:
-        """Take a ticket off hold."""
+        """Take a ticket off hold: the paused open time is added to its resolution deadline."""
         return self._move(ticket_id, Action.RESUME, "resume")
 
     def reopen(self, ticket_id: int) -> dict[str, Any]:
@@ -424,13 +572,16 @@ class Desk:
                 "after": {"status": status.value},
             },
         )
-        values = {
+        values: dict[str, Any] = {
             "status": status.value,
             "resolved_at": None,
             "closed_at": None,
             "close_reason": None,
             "updated_at": self.now_text,
         }
+        if ended is not None:
+            values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, ended, self.now)
+        values |= self._clock_values(row, **values)
         return TicketChange(ticket_id, values, [event])
 
     def close_tickets(
@@ -471,7 +622,11 @@ class Desk:
             if target is None:
                 outcome.skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
                 continue
-            values: dict[str, Any] = {"status": target.value, "updated_at": now}
+            values: dict[str, Any] = {"status": target.value, "updated_at": now, "due_at": None, "risk_at": None, "paused_at": None}
+            if row["first_response_at"] is None and row["respond_by"] and row["respond_by"] < now and not row["respond_breached_at"]:
+                values["respond_breached_at"] = row["respond_by"]
+            if row["resolve_by"] and row["resolve_by"] < now and not row["resolve_breached_at"] and before != Status.RESOLVED:
+                values["resolve_breached_at"] = row["resolve_by"]
             if target is Status.RESOLVED:
                 values |= {"resolved_at": now, "close_reason": reason.value}
             else:
@@ -504,22 +659,34 @@ class Desk:
         return self.store.policy_version(version)
 
     def apply_policy(self, text: str, source: str) -> dict[str, Any]:
-        """Validate a policy and store it as the desk's new version (admins only)."""
+        """Validate a policy, store it as the desk's new version and recompute the open
+        tickets' deadlines under it, in one transaction (admins only)."""
         self._require_admin("apply a policy")
         policy = load_policy(text, source)
+        policy.use_holiday_cache(_StoredHolidays(self.store))
         digest = policy_digest(text)
         with self.store.transaction():
             current = self.store.latest_policy()
             if current is not None and current["sha256"] == digest:
-                return {"version": current["id"], "changed": False, "name": policy.name}
+                return {"version": current["id"], "changed": False, "name": policy.name, "recomputed": 0}
+            usage = self.store.active_usage()
+            for what, known in (("priority", policy.priority_names), ("department", policy.department_names), ("channel", policy.channel_names)):
+                lost = {name: n for name, n in usage[what].items() if name not in known}
+                if lost:
+                    listed = ", ".join(f"{name} ({n} open)" for name, n in sorted(lost.items()))
+                    raise Refused(f"the new policy has no {what} {listed}; keep it in the policy or move those tickets first")
             version = self.store.insert_policy_version(
                 {"applied_at": self.now_text, "applied_by": self.actor.label, "source": source, "sha256": digest, "toml": text}
             )
+            self._warm_holidays(policy)
+            self._policy_version = version
+            changes = self._recompute(self.store.active_tickets(), f"policy version {version}", policy)
+            self.store.apply_many(changes)
             self.store.insert_events(
-                [self._event("policy_applied", {"version": version, "source": source, "before": {"version": current["id"] if current else None}, "after": {"version": version}})]
+                [self._event("policy_applied", {"version": version, "source": source, "recomputed": len(changes), "before": {"version": current["id"] if current else None}, "after": {"version": version}})]
             )
         self.policy = policy
-        return {"version": version, "changed": True, "name": policy.name}
+        return {"version": version, "changed": True, "name": policy.name, "recomputed": len(changes)}
 
     # ---- on-call ---------------------------------------------------------------------
 
@@ -578,6 +745,181 @@ class Desk:
             self.store.insert_events([self._event("oncall_override_removed", {"id": override_id, "layer": row["layer"], "person": row["person"]})])
         return row
 
+    # ---- SLA, priority, package ---------------------------------------------------------
+
+    def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
+        """Change a ticket's priority; its deadlines are recomputed in the same transaction."""
+        name = priority.strip().lower()
+        check_names("priority", (name,), self.policy.priority_names)
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
+                raise Refused(f"ticket #{ticket_id} is {row['status']}: its priority no longer matters; reopen it first")
+            if row["priority"] == name:
+                raise Refused(f"ticket #{ticket_id} is already {name}")
+            values = {"priority": name, "updated_at": self.now_text} | self._clock_values(row, priority=name)
+            events = [
+                self._event("priority", {"before": {"priority": row["priority"]}, "after": {"priority": name}, "reason": reason.strip()}),
+                self._deadline_event(values, f"priority {row['priority']} → {name}", row),
+            ]
+            self.store.apply(TicketChange(ticket_id, values, events))
+        return self.ticket(ticket_id)
+
+    def set_package(self, email: str, package: str | None) -> dict[str, Any]:
+        """Give a customer an SLA package (or none); their open tickets' deadlines follow."""
+        address = check_email(email)
+        if package is not None:
+            package = package.strip().lower()
+            known = tuple(p.name for p in self.policy.packages)
+            if package not in known:
+                raise InvalidInput(f"unknown package {package!r}; this policy has: {', '.join(known) or 'none'}")
+        with self.store.transaction():
+            customer = self.store.customer_by_email(address)
+            if customer is None:
+                raise NotFound(f"no customer {address}; customers appear when they first file a ticket")
+            if customer["package"] == package:
+                raise Refused(f"{address} already has package {package or 'none'}")
+            self.store.set_customer(customer["id"], {"package": package})
+            rows = [r | {"package": package} for r in self.store.active_tickets(customer["id"])]
+            changes = self._recompute(rows, f"package {customer['package'] or 'none'} → {package or 'none'}")
+            self.store.apply_many(changes)
+            self.store.insert_events(
+                [self._event("customer_package", {"customer": address, "before": {"package": customer["package"]}, "after": {"package": package}, "recomputed": len(changes)})]
+            )
+        return {"customer": address, "package": package, "recomputed": len(changes)}
+
+    def explain(self, ticket_id: int) -> dict[str, Any]:
+        """The ticket's clocks as a timeline replayed from its events."""
+        row = self.store.ticket(ticket_id)
+        events = [event_json(e) for e in self.store.events(ticket_id)]
+        return sla.explain(self.policy, row, events, self.now) | {"subject": row["subject"], "status": row["status"], "priority": row["priority"]}
+
+    # ---- triage and escalation -----------------------------------------------------------
+
+    def triage(
+        self,
+        *,
+        limit: int = 50,
+        department: str | None = None,
+        mine: bool = False,
+        unassigned: bool = False,
+        breaching_within: timedelta | None = None,
+    ) -> Triage:
+        """The open queue in breach order, its counts, and who is on call now."""
+        if department is not None:
+            department = department.strip().lower()
+            check_names("department", (department,), self.policy.department_names)
+        if mine and unassigned:
+            raise InvalidInput("choose one of --mine and --unassigned")
+        if limit < 1:
+            raise InvalidInput(f"--limit must be 1 or more, not {limit}")
+        assignee_id = self.actor.id if mine else None
+        due_before = to_utc_text(self.now + breaching_within) if breaching_within is not None else None
+        rows = self.store.queue(limit=limit, department=department, assignee_id=assignee_id, unassigned=unassigned, due_before=due_before)
+        counts = self.store.queue_counts(self.now_text, department, assignee_id, unassigned)
+        duties = self.time().oncall().at(self.now) if self.policy.layers else []
+        tickets = []
+        for rank, row in enumerate(rows, start=1):
+            data = ticket_json(row)
+            data |= {"rank": rank, "state": sla.state(row, self.now), "due_kind": _due_kind(row), "priority_rank": row["priority_rank"]}
+            tickets.append(data)
+        return Triage(tickets, counts, duties, self.now)
+
+    def _level_index(self, name: str) -> int:
+        names = [level.name for level in self.policy.escalation]
+        if not names:
+            raise NotFound("this policy defines no escalation levels; add [[escalation.levels]] to it")
+        if name not in names:
+            raise InvalidInput(f"unknown escalation level {name!r}; this policy has: {', '.join(names)}")
+        return names.index(name)
+
+    def _escalation_change(self, row: dict[str, Any], level: int, reason: str, load: dict[str, int], automatic: bool) -> tuple[TicketChange, dict[str, Any] | None, dict[str, Any]]:
+        level_name, people = self._duty_people(level)
+        agent = self._pick(people, load)
+        values: dict[str, Any] = {"escalation_level": level, "updated_at": self.now_text}
+        if agent is not None:
+            values["assignee_id"] = agent["id"]
+        if automatic:
+            values["escalated_for"] = row["due_at"]
+            kind = "respond" if row["first_response_at"] is None and row["respond_by"] == row["due_at"] else "resolve"
+            if not row[f"{kind}_breached_at"]:
+                values[f"{kind}_breached_at"] = row["due_at"]
+        summary = {
+            "id": row["id"],
+            "before": {"level": row["escalation_level"], "assignee": row["assignee"]},
+            "after": {"level": level, "level_name": level_name, "assignee": agent["login"] if agent else row["assignee"]},
+            "on_duty": list(people),
+        }
+        event = self._event("escalate", {**{k: summary[k] for k in ("before", "after", "on_duty")}, "reason": reason, "automatic": automatic}, row["id"])
+        notice = None
+        if agent is not None:
+            notice = self._notice(
+                row, "escalation", f"agent:{agent['login']}", "email", f"escalated to {level_name}: {row['subject']}",
+                f"#{row['id']} ({row['priority']}, {row['customer']}) was escalated to {level_name}: {reason}. "
+                f"Deadline {row['due_at'] or '-'}. `supportdesk show {row['id']}`",
+            )
+        return TicketChange(row["id"], values, [event]), notice, summary
+
+    def escalate(self, ticket_id: int, level_name: str, reason: str) -> dict[str, Any]:
+        """Raise (or lower) a ticket to a level; the person on call there gets it."""
+        if not reason.strip():
+            raise InvalidInput("say why with --reason TEXT")
+        level = self._level_index(level_name.strip().lower())
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
+                raise Refused(f"ticket #{ticket_id} is {row['status']}: reopen it before escalating")
+            if row["escalation_level"] == level:
+                raise Refused(f"ticket #{ticket_id} is already at level {level_name}")
+            change, notice, _ = self._escalation_change(row, level, reason.strip(), self.store.open_load(), automatic=False)
+            self.store.apply(change)
+            self.store.insert_outbox([notice] if notice else [])
+        return self.ticket(ticket_id)
+
+    def escalate_auto(self, *, dry_run: bool = False) -> dict[str, Any]:
+        """Raise every ticket past its deadline one level, once per breach."""
+        levels = self.policy.escalation
+        if not levels:
+            raise NotFound("this policy defines no escalation levels; add [[escalation.levels]] to it")
+        with self._writing(dry_run):
+            if not dry_run:
+                self._warm_holidays(self.policy)
+            rows = self.store.overdue(self.now_text)
+            load = self.store.open_load()
+            changes, notices, escalated, skipped = [], [], [], []
+            for row in rows:
+                level = row["escalation_level"] + 1
+                if level >= len(levels):
+                    skipped.append({"id": row["id"], "why": f"already at the top level ({levels[-1].name})"})
+                    continue
+                reason = f"{_due_kind(row)} deadline {row['due_at']} passed"
+                change, notice, summary = self._escalation_change(row, level, reason, load, automatic=True)
+                changes.append(change)
+                escalated.append(summary)
+                if notice:
+                    notices.append(notice)
+            if not dry_run:
+                self.store.apply_many(changes)
+                self.store.insert_outbox(notices)
+        return {"dry_run": dry_run, "escalated": escalated, "skipped": skipped, "notifications": len(notices)}
+
+    def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+        """Queued notifications, newest first."""
+        return self.store.outbox(pending_only, limit)
+
+    def add_customer(self, email: str, *, name: str | None = None, package: str | None = None) -> dict[str, Any]:
+        """Register a customer before their first ticket (admins only)."""
+        self._require_admin("add customers")
+        address = check_email(email)
+        if package is not None and package not in {p.name for p in self.policy.packages}:
+            raise InvalidInput(f"unknown package {package!r}; this policy has: {', '.join(p.name for p in self.policy.packages) or 'none'}")
+        with self.store.transaction():
+            if self.store.customer_by_email(address):
+                raise Refused(f"customer {address} already exists")
+            self.store.insert_customer({"email": address, "name": name, "package": package, "created_at": self.now_text})
+            self.store.insert_events([self._event("customer_added", {"customer": address, "package": package})])
+        return {"email": address, "name": name, "package": package}
+
     def add_agent(self, login: str, *, name: str | None = None, email: str | None = None, role: str = "engineer") -> dict[str, Any]:
         """Register an agent (admins only)."""
         self._require_admin("add agents")
@@ -596,3 +938,10 @@ class Desk:
             self.store.insert_events([self._event("agent_added", {"login": login, "role": role})])
         return next(a for a in self.agents() if a["login"] == login)
 
+
+
+def _due_kind(row: dict[str, Any]) -> str | None:
+    """Which clock the ticket's next deadline belongs to."""
+    if not row.get("due_at"):
+        return None
+    return "respond" if row.get("first_response_at") is None and row.get("respond_by") == row["due_at"] else "resolve"

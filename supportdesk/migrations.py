@@ -149,8 +149,55 @@ def m002_oncall_overrides(db: sqlite_utils.Database) -> None:
     )
 
 
+def m003_sla(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE tickets ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 99;
+        ALTER TABLE tickets ADD COLUMN sla TEXT NOT NULL DEFAULT '{}';       -- JSON: targets and where they came from
+        ALTER TABLE tickets ADD COLUMN paused_at TEXT;                      -- pending since (resolution clock stopped)
+        ALTER TABLE tickets ADD COLUMN paused_seconds INTEGER NOT NULL DEFAULT 0;  -- open time paused so far
+        ALTER TABLE tickets ADD COLUMN respond_breached_at TEXT;
+        ALTER TABLE tickets ADD COLUMN resolve_breached_at TEXT;
+        ALTER TABLE tickets ADD COLUMN due_at TEXT;                         -- the next deadline: respond_by, then resolve_by
+        ALTER TABLE tickets ADD COLUMN risk_at TEXT;                        -- when the next deadline becomes at risk
+        ALTER TABLE tickets ADD COLUMN escalated_for TEXT;                  -- the due_at the last automatic escalation was for
+
+        -- Triage is an indexed query over open tickets, not a loop over the desk.
+        CREATE INDEX tickets_triage ON tickets(due_at, priority_rank, created_at)
+            WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL;
+        CREATE INDEX tickets_triage_risk ON tickets(risk_at)
+            WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL;
+        CREATE INDEX tickets_active ON tickets(assignee_id, priority_rank, created_at)
+            WHERE status IN ('new', 'open', 'pending');
+
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER REFERENCES tickets(id),
+            kind TEXT NOT NULL,                        -- page | escalation | …
+            recipient TEXT NOT NULL,                   -- agent:deniz, customer:a@b.c
+            channel TEXT NOT NULL,                     -- email | sms | …
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT                               -- NULL until delivered
+        );
+        CREATE INDEX outbox_pending ON outbox(created_at) WHERE sent_at IS NULL;
+
+        -- Public holidays as python-holidays computed them, so that reading commands need
+        -- not import it: one row per country, subdivision and year.
+        CREATE TABLE holiday_cache (
+            country TEXT NOT NULL,
+            subdivision TEXT NOT NULL DEFAULT '',
+            year INTEGER NOT NULL,
+            days TEXT NOT NULL,                        -- JSON: {"public": {date: name}, "half": {...}, "estimated": [...]}
+            PRIMARY KEY (country, subdivision, year)
+        );
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
-MIGRATIONS = (m001_initial, m002_oncall_overrides)
+MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla)
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 

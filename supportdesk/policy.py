@@ -552,8 +552,18 @@ class Policy:
         if name not in cache:
             from supportdesk.clock import Calendar
 
-            cache[name] = Calendar(self.calendar_spec(name))
+            cache[name] = Calendar(self.calendar_spec(name), self.__dict__.get("_holiday_cache"))
         return cache[name]
+
+    def use_holiday_cache(self, holiday_cache: Any) -> None:
+        """Read public holidays from this cache before asking python-holidays."""
+        self.__dict__["_holiday_cache"] = holiday_cache
+        self.__dict__.pop("_calendars", None)
+
+    @property
+    def holiday_rules(self) -> tuple[Any, ...]:
+        """Every holiday rule the policy's calendars use."""
+        return tuple(dict.fromkeys(c.holidays for c in self.calendars if c.holidays is not None))
 
     def oncall(self, overrides: tuple[Override, ...] = ()) -> OnCall:
         """The on-call model of this policy, with the desk's overrides."""

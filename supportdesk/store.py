@@ -29,7 +29,7 @@ CHUNK = 5000
 
 # The joined row every ticket read returns; model.ticket_json() shapes it for output.
 _TICKET_SELECT = """
-SELECT t.*, c.email AS customer, r.email AS reseller, a.login AS assignee
+SELECT t.*, c.email AS customer, c.package AS package, r.email AS reseller, a.login AS assignee
 FROM tickets t
 JOIN customers c ON c.id = t.customer_id
 LEFT JOIN customers r ON r.id = c.reseller_id
@@ -433,6 +433,132 @@ class Store:
         rows = [dict(r) for r in self.conn.execute(sql, params)]
         rows.reverse()
         return rows
+
+    # ---- triage and SLA ----------------------------------------------------------------
+
+    _ACTIVE = "t.status IN ('new', 'open', 'pending')"
+    _DUE = "t.status IN ('new', 'open', 'pending') AND t.due_at IS NOT NULL"
+
+    @staticmethod
+    def _queue_filters(department: str | None, assignee_id: int | None, unassigned: bool) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if department:
+            clauses.append("t.department = ?")
+            params.append(department)
+        if unassigned:
+            clauses.append("t.assignee_id IS NULL")
+        elif assignee_id is not None:
+            clauses.append("t.assignee_id = ?")
+            params.append(assignee_id)
+        return "".join(f" AND {c}" for c in clauses), params
+
+    def queue(
+        self,
+        *,
+        limit: int,
+        department: str | None = None,
+        assignee_id: int | None = None,
+        unassigned: bool = False,
+        due_before: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Open tickets in triage order: by deadline (overdue first), priority rank, age;
+        tickets without a running deadline come last."""
+        extra, params = self._queue_filters(department, assignee_id, unassigned)
+        sql = f"{_TICKET_SELECT} WHERE {self._DUE}{extra}"
+        if due_before:
+            sql += " AND t.due_at < ?"
+            params.append(due_before)
+        sql += " ORDER BY t.due_at, t.priority_rank, t.created_at LIMIT ?"
+        rows = [dict(r) for r in self.conn.execute(sql, [*params, limit])]
+        if len(rows) < limit and due_before is None:
+            extra, params = self._queue_filters(department, assignee_id, unassigned)
+            sql = (
+                f"{_TICKET_SELECT} WHERE {self._ACTIVE} AND t.due_at IS NULL{extra} "
+                "ORDER BY t.priority_rank, t.created_at LIMIT ?"
+            )
+            rows += [dict(r) for r in self.conn.execute(sql, [*params, limit - len(rows)])]
+        return rows
+
+    def queue_counts(self, now: str, department: str | None = None, assignee_id: int | None = None, unassigned: bool = False) -> dict[str, int]:
+        """How many open tickets there are, breached, at risk, and unassigned."""
+        extra, params = self._queue_filters(department, assignee_id, unassigned)
+
+        def count(where: str, more: list[Any]) -> int:
+            return int(self.conn.execute(f"SELECT count(*) FROM tickets t WHERE {where}{extra}", [*more, *params]).fetchone()[0])
+
+        return {
+            "open": count(self._ACTIVE, []),
+            "breached": count(f"{self._DUE} AND t.due_at < ?", [now]),
+            "at_risk": count(f"{self._DUE} AND t.risk_at <= ? AND t.due_at >= ?", [now, now]),
+            "unassigned": count(f"{self._ACTIVE} AND t.assignee_id IS NULL", []),
+        }
+
+    def overdue(self, now: str) -> list[dict[str, Any]]:
+        """Open tickets past their deadline and not yet escalated for that deadline."""
+        sql = (
+            f"{_TICKET_SELECT} WHERE {self._DUE} AND t.due_at < ? "
+            "AND (t.escalated_for IS NULL OR t.escalated_for != t.due_at) ORDER BY t.due_at, t.priority_rank, t.id"
+        )
+        return [dict(r) for r in self.conn.execute(sql, [now])]
+
+    def active_tickets(self, customer_id: int | None = None) -> list[dict[str, Any]]:
+        """Every open ticket (or one customer's), for recomputing deadlines."""
+        sql = f"{_TICKET_SELECT} WHERE {self._ACTIVE}"
+        params: list[Any] = []
+        if customer_id is not None:
+            sql += " AND t.customer_id = ?"
+            params.append(customer_id)
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY t.id", params)]
+
+    def active_usage(self) -> dict[str, dict[str, int]]:
+        """How many open tickets use each priority, department and channel."""
+        usage: dict[str, dict[str, int]] = {"priority": {}, "department": {}, "channel": {}}
+        for column in usage:
+            sql = f"SELECT {column}, count(*) FROM tickets t WHERE {self._ACTIVE} GROUP BY {column}"
+            usage[column] = {name: n for name, n in self.conn.execute(sql)}
+        return usage
+
+    def open_load(self) -> dict[str, int]:
+        """Open tickets per assigned agent login."""
+        sql = f"SELECT a.login, count(*) FROM tickets t JOIN agents a ON a.id = t.assignee_id WHERE {self._ACTIVE} GROUP BY a.login"
+        return {login: n for login, n in self.conn.execute(sql)}
+
+    def insert_outbox(self, rows: list[dict[str, Any]]) -> None:
+        """Queue notifications."""
+        if rows:
+            columns = ("ticket_id", "kind", "recipient", "channel", "subject", "body", "created_at")
+            self.conn.executemany(
+                f"INSERT INTO outbox ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                [[r[c] for c in columns] for r in rows],
+            )
+
+    def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+        """Queued notifications, newest first."""
+        sql = "SELECT * FROM outbox" + (" WHERE sent_at IS NULL" if pending_only else "") + " ORDER BY id DESC"
+        params: list[Any] = []
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def cached_holidays(self, country: str, subdivision: str | None, year: int) -> dict[str, Any] | None:
+        """A cached year of holidays, or None."""
+        row = self.conn.execute(
+            "SELECT days FROM holiday_cache WHERE country = ? AND subdivision = ? AND year = ?",
+            [country, subdivision or "", year],
+        ).fetchone()
+        return json.loads(row["days"]) if row else None
+
+    def cache_holidays(self, country: str, subdivision: str | None, year: int, days: dict[str, Any]) -> None:
+        """Keep a year of holidays (inside a transaction)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO holiday_cache (country, subdivision, year, days) VALUES (?, ?, ?, ?)",
+            [country, subdivision or "", year, json.dumps(days, ensure_ascii=False, sort_keys=True)],
+        )
+
+    def set_customer(self, customer_id: int, values: dict[str, Any]) -> None:
+        """Change a customer's columns (inside a transaction)."""
+        self.db["customers"].update(customer_id, values)
 
     def customer_by_email(self, email: str) -> dict[str, Any] | None:
         """A customer row by e-mail (case-insensitive), or None."""

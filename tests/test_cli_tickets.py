@@ -99,7 +99,9 @@ def test_file_prints_the_id_and_stores_every_field(cli):
     assert ticket["fields"] == {"server_ip": "203.0.113.7", "panel_user": "ada"}
     assert ticket["created_at"] == "2026-11-20T07:00:00Z"  # 10:00 Istanbul is UTC+3
     assert ticket["body"] == "No mail since 09:00"
-    assert [e["kind"] for e in ticket["events"]] == ["filed"]
+    assert [e["kind"] for e in ticket["events"]] == ["filed", "deadlines"]
+    assert ticket["respond_by"] == "2026-11-20T09:00:00Z"  # high: 2 h, in calendar time
+    assert ticket["resolve_by"] == "2026-11-20T15:00:00Z"  # high: 8 h
 
 
 def test_file_reads_the_body_from_stdin(cli):
@@ -239,7 +241,7 @@ def test_a_ticket_lifecycle_is_fully_logged(cli):
     cli.ok("resume", ticket, now="2026-11-20T11:00")
     cli.ok("close", ticket, "--reason", "resolved", now="2026-11-20T12:00")
     cli.ok("reopen", ticket, now="2026-11-21T09:00")
-    events = cli.json("log", ticket)
+    events = [e for e in cli.json("log", ticket) if e["kind"] != "deadlines"]
     assert [(e["kind"], e["actor"], e["at"]) for e in events] == [
         ("filed", "agent:tester", "2026-11-20T07:00:00Z"),
         ("reply", "agent:tester", "2026-11-20T07:10:00Z"),
@@ -248,7 +250,8 @@ def test_a_ticket_lifecycle_is_fully_logged(cli):
         ("close", "agent:tester", "2026-11-20T09:00:00Z"),
         ("reopen", "agent:tester", "2026-11-21T06:00:00Z"),
     ]
-    assert events[2]["details"] == {"before": {"status": "open"}, "after": {"status": "pending"}}
+    assert events[2]["details"]["before"]["status"] == "open"
+    assert events[2]["details"]["after"] == {"status": "pending", "resolve_by": None}
     table = cli.ok("log", ticket).stdout
     for word in ("filed", "reply", "wait", "resume", "close", "reopen", "agent:tester", "Fri 20 Nov 10:11 +03"):
         assert word in table

@@ -19,7 +19,10 @@ def test_demo_builds_a_realistic_desk_and_shows_the_queue(tmp_path):
     lines = result.stdout.splitlines()
     # Everything fits 80 columns except lines carrying the (arbitrarily long) desk path.
     assert max(len(line.rstrip()) for line in lines if str(path) not in line) <= 80
-    assert "Open queue of 'Hosting General'" in result.stdout
+    assert "Hosting General — triage at Fri 20 Nov 2026 14:30 +03" in result.stdout
+    assert "On call: office: ayse, burak, cem; management: cem" in result.stdout
+    assert "23 open · 9 breached · 1 at risk · 15 unassigned" in result.stdout
+    assert "breached" in result.stdout and " in " in result.stdout
     assert f"export SUPPORTDESK_DB={path}" in result.stdout
     assert "supportdesk show" in result.stdout
 
@@ -31,8 +34,11 @@ def test_demo_builds_a_realistic_desk_and_shows_the_queue(tmp_path):
     assert set(t["priority"] for t in tickets) == {"critical", "high", "normal", "low"}
     assert set(t["department"] for t in tickets) == {"technical", "billing", "sales"}
     assert [t["created_at"] for t in tickets] == sorted(t["created_at"] for t in tickets)
-    shown = [line for line in lines if line.startswith(("#", " #"))]
+    shown = [line for line in lines if "#" in line[:8] and line.strip()[:1].isdigit()]
     assert len(shown) == statuses["new"] + statuses["open"] + statuses["pending"]
+    assert [t["package"] for t in tickets if t["customer"] == "it@bogazici-dental.com"][0] == "premium"
+    escalated = [t for t in tickets if t["escalation_level"] > 0]
+    assert {t["id"] for t in escalated} == {12, 26}
 
 
 def test_demo_refuses_an_existing_path(cli):

@@ -142,7 +142,7 @@ def test_policy_init_writes_a_valid_starter(bare_cli, tmp_path):
 def test_policy_apply_versions_and_diff(cli, tmp_path):
     changed = tmp_path / "changed.toml"
     changed.write_text((EXAMPLES / "hosting-general.toml").read_text().replace('respond = "1h"\nresolve = "4h"', 'respond = "30m"\nresolve = "4h"'))
-    assert cli.json("policy", "apply", str(changed), now="2026-11-20T10:00") == {"version": 2, "changed": True, "name": "Hosting General"}
+    assert cli.json("policy", "apply", str(changed), now="2026-11-20T10:00") == {"version": 2, "changed": True, "name": "Hosting General", "recomputed": 0}
     again = cli.ok("policy", "apply", str(changed))
     assert "already in force as version 2; nothing changed" in again.stderr
     versions = cli.json("policy", "versions")

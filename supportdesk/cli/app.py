@@ -32,10 +32,27 @@ HELP = (
 )
 
 
+# `triage --watch` alone means this many seconds between refreshes.
+WATCH_DEFAULT_SECONDS = "10"
+
+
+def expand_watch(args: list[str]) -> list[str]:
+    """`--watch` without seconds gets the default, so the option can be a bare flag."""
+    out = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--watch":
+            following = args[i + 1] if i + 1 < len(args) else None
+            if following is None or following.startswith("-"):
+                out.append(WATCH_DEFAULT_SECONDS)
+    return out
+
+
 class DeskGroup(TyperGroup):
     """Runs a command and turns every error a user can cause into one line and an exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+        args = expand_watch(list(sys.argv[1:] if args is None else args))
         code = run_safely(
             lambda: super(DeskGroup, self).main(
                 args=args,

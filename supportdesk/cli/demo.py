@@ -9,11 +9,13 @@ import typer
 from supportdesk.cli.app import app, console, globals_of, real_now
 
 NEXT_STEPS = (
+    ("supportdesk sla explain {first}", "why it breaches: its clocks"),
     ("supportdesk show {first}", "one ticket: messages, history"),
     ("supportdesk list --status pending", "waiting on the customer"),
     ("supportdesk reply {first} -m 'On it'", "answer the customer"),
     ("supportdesk log {busy}", "every change, who and when"),
-    ("supportdesk close --status pending --reason no-response --dry-run", ""),
+    ("supportdesk escalate --auto --dry-run", "raise breached tickets a level"),
+    ("supportdesk oncall now", "who is on duty"),
 )
 
 
@@ -32,7 +34,7 @@ def demo(ctx: typer.Context) -> None:
     import tempfile
     from pathlib import Path
 
-    from supportdesk.cli.render import ticket_table
+    from supportdesk.cli.triage import render_triage
     from supportdesk.config import current_login
     from supportdesk.demo import build_demo
     from supportdesk.errors import Refused
@@ -55,15 +57,12 @@ def demo(ctx: typer.Context) -> None:
         clock = parse_instant(options.now, ZoneInfo("Europe/Istanbul"), clock).astimezone(UTC)
     desk = build_demo(path, login=current_login(), now=clock)
     try:
-        flt = desk.filter(status="active", sort="oldest")
-        rows, _ = desk.list_tickets(flt)
-        zone, now = desk.policy.zone, desk.now
+        view = desk.triage(limit=50)
         out = console()
-        title = f"Open queue of {desk.policy.name!r}: {len(rows)} active tickets"
-        out.print(ticket_table(rows, zone, now, width=out.width, title=title))
-        busiest = max(rows, key=lambda r: r["updated_at"])["id"] if rows else 1
-        critical = [r for r in rows if r["priority"] == desk.policy.priority_names[0]]
-        first = (critical or rows)[0]["id"] if rows else 1
+        out.print(render_triage(view, desk.policy.name, desk.policy.zone, out.width))
+        breached = [r["id"] for r in view.rows if r["state"] == "breached"]
+        first = (breached or [r["id"] for r in view.rows] or [1])[0]
+        busiest = max(view.rows, key=lambda r: r["updated_at"])["id"] if view.rows else 1
         # Plain text: a long temp path must stay on one line to be copied.
         typer.echo("\n" + next_steps(path, first, busiest))
     finally:

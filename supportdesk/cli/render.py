@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from supportdesk.model import TICKET_FIELDS
@@ -30,7 +30,18 @@ def _local_short(text: str | None, zone: tzinfo) -> str:
 
 
 def _age(text: str, now: datetime) -> str:
-    return compact_duration(now - from_utc_text(text))
+    return coarse_duration(now - from_utc_text(text))
+
+
+def coarse_duration(delta: timedelta) -> str:
+    """`2d3h`, `14h`, `4h25m`, `30m`: short enough for a narrow column."""
+    seconds = int(abs(delta.total_seconds()))
+    if seconds >= 86400:
+        days, hours = seconds // 86400, seconds % 86400 // 3600
+        return f"{days}d{hours}h" if hours else f"{days}d"
+    if seconds >= 10 * 3600:
+        return f"{seconds // 3600}h"
+    return compact_duration(delta)
 
 
 def _truncate(text: str, width: int) -> str:
@@ -191,3 +202,124 @@ def write_csv(rows: list[dict[str, Any]]) -> None:
                 value = ";".join(f"{k}={v}" for k, v in (value or {}).items())
             out.append("" if value is None else value)
         writer.writerow(out)
+
+
+ROW_STYLE = {"breached": "red", "at-risk": "yellow"}
+
+
+def due_text(row: dict[str, Any], zone: tzinfo, now: datetime) -> str:
+    """`18:00 in 3h15m`, `Mon 09:00 in 2d18h`, `14:30 breached 2h ago`, `paused`, `-`."""
+    if not row.get("due_at"):
+        return "paused" if row.get("paused_at") else "-"
+    due = from_utc_text(row["due_at"])
+    local, today = due.astimezone(zone), now.astimezone(zone)
+    if due < now:  # the time and how long ago, in its largest unit: it fits 80 columns
+        seconds = int((now - due).total_seconds())
+        gap = f"{seconds // 86400}d" if seconds >= 86400 else (f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m")
+        return f"{local:%H:%M} breached {gap} ago"
+    when = f"{local:%H:%M}" if local.date() == today.date() else f"{local:%a %H:%M}"
+    return f"{when} in {coarse_duration(due - now)}"
+
+
+def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, width: int):
+    """The queue: rank, id, priority, subject, customer, age, next deadline, flags, assignee, level."""
+    from rich.table import Table
+
+    dues = [due_text(r, zone, now) for r in rows]
+    flags = [", ".join(r["flags"]) for r in rows]
+    widths = {
+        "rank": max(len(str(len(rows))), 1),
+        "id": max(len(f"#{r['id']}") for r in rows),
+        "priority": max(len(r["priority"]) for r in rows),
+        "age": max(3, max(len(_age(r["created_at"], now)) for r in rows)),
+        "due": min(22, max(len(d) for d in dues)),
+        "flags": min(16, max([len(f) for f in flags] + [5])),
+        "who": min(7, max([len(r["assignee"] or "-") for r in rows] + [3])),
+        "level": 3,
+    }
+    left = width - sum(widths.values()) - 9  # one space between ten columns
+    customer = max(6, min(18, int(left * 0.4)))
+    subject = max(8, left - customer)
+    table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("#", justify="right", no_wrap=True, width=widths["rank"])
+    table.add_column("ID", justify="right", no_wrap=True, width=widths["id"])
+    table.add_column("Priority", no_wrap=True, width=widths["priority"], overflow="ellipsis")
+    table.add_column("Subject", no_wrap=True, width=subject, overflow="ellipsis")
+    table.add_column("Customer", no_wrap=True, width=customer, overflow="ellipsis")
+    table.add_column("Age", justify="right", no_wrap=True, width=widths["age"])
+    table.add_column("Next deadline", no_wrap=True, width=widths["due"], overflow="ellipsis")
+    table.add_column("Flags", no_wrap=True, width=widths["flags"], overflow="ellipsis")
+    table.add_column("Who", no_wrap=True, width=widths["who"], overflow="ellipsis")
+    table.add_column("Lvl", justify="right", no_wrap=True, width=widths["level"])
+    for row, due, flag in zip(rows, dues, flags, strict=True):
+        table.add_row(
+            str(row["rank"]), f"#{row['id']}", row["priority"], row["subject"], row["customer"],
+            _age(row["created_at"], now), due, flag, row["assignee"] or "-", str(row["escalation_level"]),
+            style=ROW_STYLE.get(row["state"], ""),
+        )
+    return table
+
+
+def _hours(seconds: int) -> str:
+    minutes = seconds // 60
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if hours and rest else (f"{hours} h" if hours else f"{rest} min")
+
+
+def _span_text(a: str, b: str, zone: tzinfo) -> str:
+    start, end = from_utc_text(a).astimezone(zone), from_utc_text(b).astimezone(zone)
+    if start.date() == end.date():
+        return f"{start:%a %d %b %H:%M}–{end:%H:%M} {end.tzname()}"
+    return f"{_local_short(a, zone)}–{_local_short(b, zone)}"
+
+
+def explain_text(story: dict[str, Any], zone: tzinfo, now: datetime) -> str:
+    """`sla explain` for people: each clock's target, where it came from, and its story."""
+    def when(text: str | None) -> str:
+        return _local_short(text, zone) if text else "-"
+
+    lines = [
+        f"#{story['ticket']} {story['subject']} — {story['priority']}, {story['status']}",
+        "Filed " + ("outside office hours" if story["outside_office_hours"] else "in office hours") + ".",
+    ]
+    titles = {"respond": "First response", "resolve": "Resolution"}
+    for kind, clock in story["clocks"].items():
+        lines.append("")
+        lines.append(titles[kind])
+        target = clock["target"]
+        if target is None:
+            lines.append("  no target in the policy")
+            continue
+        line = f"  target    {_hours(target['seconds'])} in {target['calendar']} — {target['source']}"
+        others = [c for c in clock["candidates"] if c != target]
+        if others:
+            line += "; strictest of " + ", ".join(f"{c['source']} {_hours(c['seconds'])}" for c in clock["candidates"])
+        lines.append(line)
+        paused = kind == "resolve" and clock["deadline"] is None and clock["verdict"] == "running"
+        lines.append(f"  deadline  {'none while paused' if paused else when(clock['deadline'])}")
+        for step in clock["steps"]:
+            moved = f"; deadline now {when(step['resolve_by'])}" if step.get("resolve_by") else ""
+            lines.append(f"  {step['what']:<9} {when(step['at'])}  {step['why']}{moved}")
+        if kind == "resolve" and clock["open_spans"]:
+            shown = clock["open_spans"][:8]
+            spans = ", ".join(_span_text(a, b, zone) for a, b in shown)
+            more = f" and {len(clock['open_spans']) - 8} more" if len(clock["open_spans"]) > 8 else ""
+            lines.append(f"  open time {spans}{more}")
+        verdict = {"met": "met", "breached": "BREACHED", "running": "running", "no target": "no target"}[clock["verdict"]]
+        lines.append(f"  counted   {_hours(clock['counted_seconds'])} of {_hours(target['seconds'])} — {verdict}")
+    if story["other"]:
+        lines.append("")
+        lines.append("Escalations and changes")
+        for item in story["other"]:
+            details = item["details"]
+            if item["kind"] == "escalate":
+                what = f"escalated to {details['after'].get('level_name', details['after']['level'])} ({details['after'].get('assignee') or 'nobody'}): {details['reason']}"
+            elif item["kind"] == "deadlines":
+                after = details["after"]
+                what = f"deadlines set ({details['reason']}): respond by {when(after['respond_by'])}, resolve by {when(after['resolve_by'])}"
+            elif item["kind"] == "page":
+                what = f"paged {', '.join(details['to']) or 'nobody'} by {details['channel']}"
+            else:
+                what = f"priority {details['before']['priority']} → {details['after']['priority']}"
+            lines.append(f"  {when(item['at'])}  {item['actor']}  {what}")
+    return "\n".join(lines)

@@ -1,0 +1,223 @@
+"""`supportdesk triage`, `sla explain`, `escalate`, `outbox`, `priority`, `customer package`:
+the on-call engineer's view of what breaches next, and the levers that change it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from supportdesk.cli.app import WATCH_DEFAULT_SECONDS, JsonOption, app, console, emit_json, open_desk, say
+from supportdesk.cli.tickets import TicketId, parse_ticket_id
+
+sla_app = typer.Typer(help="SLA clocks: where a ticket's targets come from and how its time was counted.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(sla_app, name="sla")
+customer_app = typer.Typer(help="The desk's customers.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(customer_app, name="customer")
+
+
+def render_triage(view, desk_name: str, zone, width: int):
+    """The triage view: a header (on call, counts) and the queue table."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from supportdesk.cli.render import triage_table
+    from supportdesk.timetext import format_local
+
+    header = Text()
+    header.append(f"{desk_name} — triage at {format_local(view.now, zone)}\n", style="bold")
+    on_duty = [f"{d.layer}: {', '.join(d.people)}" for d in view.duties if d.active and d.people]
+    header.append("On call: " + ("; ".join(on_duty) if on_duty else "nobody") + "\n")
+    counts = view.counts
+    header.append(f"{counts['open']} open · ")
+    header.append(f"{counts['breached']} breached", style="bold red" if counts["breached"] else "")
+    header.append(" · ")
+    header.append(f"{counts['at_risk']} at risk", style="yellow" if counts["at_risk"] else "")
+    header.append(f" · {counts['unassigned']} unassigned")
+    parts = [header, Text("")]
+    if view.rows:
+        parts.append(triage_table(view.rows, zone, view.now, width=width))
+    else:
+        parts.append(Text("Nothing in the queue."))
+    return Group(*parts)
+
+
+@app.command()
+def triage(
+    ctx: typer.Context,
+    department: Annotated[str | None, typer.Option(metavar="NAME", help="Only this department.")] = None,
+    mine: Annotated[bool, typer.Option("--mine", help="Only tickets assigned to me.")] = False,
+    unassigned: Annotated[bool, typer.Option("--unassigned", help="Only tickets nobody has.")] = False,
+    breaching_within: Annotated[str | None, typer.Option(metavar="DURATION", help="Only tickets whose next deadline is within this (or past), e.g. 2h.")] = None,
+    limit: Annotated[int, typer.Option(metavar="N", help="At most this many rows.")] = 50,
+    watch: Annotated[
+        str | None,
+        typer.Option("--watch", metavar="[SECONDS]", help=f"Refresh every SECONDS (default {WATCH_DEFAULT_SECONDS}) until Ctrl-C."),
+    ] = None,
+    json_: JsonOption = False,
+) -> None:
+    """The open queue in breach order — breached, then soonest deadline, priority, age —
+    with who is on call and the counts."""
+    from supportdesk.errors import InvalidInput
+    from supportdesk.timetext import parse_duration
+
+    within = parse_duration(breaching_within) if breaching_within else None
+    options = dict(limit=limit, department=department, mine=mine, unassigned=unassigned, breaching_within=within)
+    if watch is not None:
+        try:
+            seconds = float(watch)
+        except ValueError:
+            raise InvalidInput(f"--watch takes seconds, e.g. --watch 30, not {watch!r}") from None
+        if seconds < 1:
+            raise InvalidInput("--watch needs at least 1 second between refreshes")
+        if json_:
+            raise InvalidInput("--watch shows a live table; leave out --json")
+        _watch(ctx, options, seconds)
+        return
+    with open_desk(ctx) as desk:
+        view = desk.triage(**options)
+        name, zone = desk.policy.name, desk.policy.zone
+    if json_:
+        emit_json(view.to_json())
+        return
+    out = console()
+    out.print(render_triage(view, name, zone, out.width))
+
+
+def _watch(ctx: typer.Context, options: dict, seconds: float) -> None:
+    """Re-read the desk every `seconds` and redraw, until Ctrl-C."""
+    import time
+
+    from rich.live import Live
+
+    out = console()
+
+    def frame():
+        with open_desk(ctx) as desk:
+            view = desk.triage(**options)
+            return render_triage(view, desk.policy.name, desk.policy.zone, out.width)
+
+    try:
+        with Live(frame(), console=out, refresh_per_second=1, screen=False) as live:
+            while True:
+                time.sleep(seconds)
+                live.update(frame())
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a watch ends: not an error
+
+
+@sla_app.command("explain")
+def sla_explain(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
+    """A ticket's clocks as a timeline: started, paused, resumed, stopped; the open time
+    counted; the target, where it came from, and whether it was met."""
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        story = desk.explain(ticket_id)
+        zone, now = desk.policy.zone, desk.now
+    if json_:
+        emit_json(story)
+        return
+    from supportdesk.cli.render import explain_text
+
+    console().print(explain_text(story, zone, now), highlight=False)
+
+
+@app.command()
+def escalate(
+    ctx: typer.Context,
+    ticket: Annotated[str | None, typer.Argument(metavar="[ID]", help="The ticket to escalate.", show_default=False)] = None,
+    to: Annotated[str | None, typer.Option("--to", metavar="LEVEL", help="The escalation level, e.g. engineer.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why (required with --to).")] = None,
+    auto: Annotated[bool, typer.Option("--auto", help="Raise every breached ticket one level, once per breach.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --auto: show what would change; change nothing.")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Escalate a ticket to a level (its person on call gets it), or every breached one (--auto)."""
+    from supportdesk.errors import InvalidInput
+
+    if auto:
+        if ticket or to or reason:
+            raise InvalidInput("--auto escalates every breached ticket; leave out ID, --to and --reason")
+        with open_desk(ctx) as desk:
+            result = desk.escalate_auto(dry_run=dry_run)
+        if json_:
+            emit_json(result)
+            return
+        verb = "would escalate" if dry_run else "escalated"
+        for item in result["escalated"][:50]:
+            who = item["after"]["assignee"] or "nobody on duty"
+            typer.echo(f"#{item['id']}: level {item['before']['level']} → {item['after']['level_name']} ({who})")
+        if len(result["escalated"]) > 50:
+            typer.echo(f"… and {len(result['escalated']) - 50} more")
+        say(f"{verb} {len(result['escalated'])} ticket(s); {len(result['skipped'])} already at the top level; {result['notifications']} notification(s) {'would be ' if dry_run else ''}queued")
+        return
+    if dry_run:
+        raise InvalidInput("--dry-run goes with --auto")
+    if not ticket or not to:
+        raise InvalidInput("give a ticket and a level: escalate ID --to LEVEL --reason TEXT (or escalate --auto)")
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        data = desk.escalate(ticket_id, to, reason or "")
+    if json_:
+        emit_json(data)
+    else:
+        say(f"escalated #{ticket_id} to {to}; assignee {data['assignee'] or '-'}")
+
+
+@app.command()
+def outbox(
+    ctx: typer.Context,
+    pending: Annotated[bool, typer.Option("--pending", help="Only notifications not yet sent.")] = False,
+    limit: Annotated[int | None, typer.Option(metavar="N", help="At most this many, newest first.")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Notifications the desk has queued (pages, escalations); delivery comes later."""
+    with open_desk(ctx) as desk:
+        rows = desk.outbox(pending, limit)
+        zone = desk.policy.zone
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        say("the outbox is empty")
+        return
+    from supportdesk.timetext import format_local, from_utc_text
+
+    for row in rows:
+        state = "pending" if row["sent_at"] is None else f"sent {row['sent_at']}"
+        typer.echo(f"{row['id']:>4}  {format_local(from_utc_text(row['created_at']), zone)}  {row['channel']:<5} {row['recipient']:<20} {state:<8} {row['subject']}")
+
+
+@app.command()
+def priority(
+    ctx: typer.Context,
+    ticket: TicketId,
+    name: Annotated[str, typer.Argument(metavar="PRIORITY", help="The new priority.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why, for the record.")] = "",
+    json_: JsonOption = False,
+) -> None:
+    """Change a ticket's priority; its deadlines are recomputed and recorded."""
+    ticket_id = parse_ticket_id(ticket)
+    with open_desk(ctx) as desk:
+        data = desk.set_priority(ticket_id, name, reason)
+    if json_:
+        emit_json(data)
+    else:
+        say(f"#{ticket_id} is now {data['priority']}; respond by {data['respond_by'] or '-'}, resolve by {data['resolve_by'] or '-'}")
+
+
+@customer_app.command("package")
+def customer_package(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The customer.", show_default=False)],
+    package: Annotated[str, typer.Argument(metavar="PACKAGE", help="An SLA package of the policy, or 'none'.", show_default=False)],
+    json_: JsonOption = False,
+) -> None:
+    """Give a customer an SLA package; their open tickets' deadlines are recomputed."""
+    with open_desk(ctx) as desk:
+        result = desk.set_package(email, None if package.strip().lower() == "none" else package)
+    if json_:
+        emit_json(result)
+    else:
+        say(f"{result['customer']} now has package {result['package'] or 'none'}; {result['recomputed']} open ticket(s) got new deadlines")
+
