@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import write_section  # noqa: E402
+from results import command_env, write_section  # noqa: E402
 
 from supportdesk.desk import Desk  # noqa: E402
 from supportdesk.timetext import to_utc_text  # noqa: E402
@@ -158,7 +158,7 @@ def main() -> None:
     print(f"built in {build_seconds:.1f} s", flush=True)
 
     exe = shutil.which("supportdesk", path=str(Path(sys.executable).parent)) or "supportdesk"
-    env = dict(os.environ, SUPPORTDESK_DB=str(path), SUPPORTDESK_NOW="2026-11-20T12:00", NO_COLOR="1")
+    env = command_env(SUPPORTDESK_DB=str(path), SUPPORTDESK_NOW="2026-11-20T12:00", NO_COLOR="1")
     import sqlite3
 
     conn = sqlite3.connect(path)

@@ -14,7 +14,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -389,22 +388,24 @@ class Calendar:
             cum_end.append(total)
         self._first_year, self._last_year = first_year, last_year
         self._starts, self._ends, self._cum_start, self._cum_end = starts, ends, cum_start, cum_end
-        self._safe_lo = local_to_utc(datetime(first_year + 1, 1, 1), self.zone).timestamp()
-        self._safe_hi = local_to_utc(datetime(last_year, 1, 1), self.zone).timestamp()
+        # Inside these, every span that can touch an instant is computed: the day before
+        # (an overnight span reaching in) and the days after (up to the year's end).
+        self._safe_lo = local_to_utc(datetime(first_year, 1, 2), self.zone).timestamp()
+        self._safe_hi = local_to_utc(datetime(last_year, 12, 30), self.zone).timestamp()
 
     def _year_of(self, ts: float) -> int:
         return datetime.fromtimestamp(ts, self.zone).year
 
     def _cover(self, *timestamps: float) -> None:
-        """Make sure the spans cover the local years of these instants (with a margin)."""
+        """Make sure the spans cover the local years of these instants."""
         if all(self._safe_lo <= ts < self._safe_hi for ts in timestamps):
             return
-        years = [self._year_of(ts) for ts in timestamps]
-        lo, hi = min(years) - 1, max(years) + 1
-        if lo < self._first_year or hi > self._last_year or not self._starts:
-            if self._starts:
-                lo, hi = min(lo, self._first_year), max(hi, self._last_year)
-            self._build(lo, hi)
+        # Near a year's end or start the neighbouring year is needed too.
+        years = [self._year_of(ts + shift) for ts in timestamps for shift in (-2 * 86400, 2 * 86400)]
+        lo, hi = min(years), max(years)
+        if self._starts:
+            lo, hi = min(lo, self._first_year), max(hi, self._last_year)
+        self._build(lo, hi)
 
     def _open_before(self, ts: float) -> float:
         """Open seconds from the start of the covered range up to `ts`."""
@@ -490,8 +491,3 @@ class Calendar:
                 continue
             result.append((datetime.fromtimestamp(max(start, ta), UTC), datetime.fromtimestamp(min(end, tb), UTC)))
         return result
-
-    @cached_property
-    def weekly_open_hours(self) -> float:
-        """Open hours in an ordinary week (no holidays), for lints and summaries."""
-        return sum(h.end - h.start for day in self.spec.week for h in day) / 60

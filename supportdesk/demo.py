@@ -62,10 +62,11 @@ def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = N
     ids: dict[int, int] = {}
     for step in steps:
         spec = step.spec
-        actor = actors[spec.get("by", login)]
-        acting = Desk(desk.store, desk.policy, actor, step.at)
+        t = data["tickets"][step.ticket]
+        # Customers file their own tickets (through the web form); agents do the rest.
+        actor = Actor("customer", t["customer"]) if spec["do"] == "file" else actors[spec.get("by", login)]
+        acting = Desk(desk.store, desk.policy, actor, step.at, desk.policy_version_id)
         if spec["do"] == "file":
-            t = data["tickets"][step.ticket]
             draft = TicketDraft(
                 subject=t["subject"],
                 body=t["body"],

@@ -36,6 +36,8 @@ from supportdesk.store import Store
 from supportdesk.timetext import from_utc_text, parse_instant, to_utc_text
 
 AGENT_ROLES = ("admin", "engineer")
+# What closing needs to know of each ticket: enough to read 10 000 of them quickly.
+CLOSE_COLUMNS = ("status", "first_response_at", "respond_by", "resolve_by", "respond_breached_at", "resolve_breached_at")
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,9 @@ class Desk:
         self.now = now.astimezone(UTC).replace(microsecond=0)
         self.now_text = to_utc_text(self.now)
         self._policy_version = policy_version
-        policy.use_holiday_cache(_StoredHolidays(store))
+        current = policy.__dict__.get("_holiday_cache")
+        if not (isinstance(current, _StoredHolidays) and current.store is store):
+            policy.use_holiday_cache(_StoredHolidays(store))
 
     @property
     def policy_version_id(self) -> int:
@@ -167,7 +171,8 @@ class Desk:
         """Cache the holidays of the policy's calendars around now (inside a transaction)."""
         from supportdesk.clock import compute_holidays
 
-        years = range(self.now.year - 1, self.now.year + 3)
+        # A calendar asked about year Y reads Y-2 … Y+1: cover that around now.
+        years = range(self.now.year - 2, self.now.year + 4)
         for rule in policy.holiday_rules:
             missing = [y for y in years if self.store.cached_holidays(rule.country, rule.subdivision, y) is None]
             if missing:
@@ -193,7 +198,7 @@ class Desk:
             policy_row = store.latest_policy()
             if policy_row is None:
                 raise InvalidInput(f"the desk {location.path} has no policy; apply one with `supportdesk policy apply FILE`")
-            policy = load_policy(policy_row["toml"], f"policy version {policy_row['id']}")
+            policy = load_policy(policy_row["toml"], f"policy version {policy_row['id']}", verify_holidays=False)
             now = resolve_now(now_text, policy, clock)
             agent = store.agent_by_login(login)
             if agent is None or not agent["active"]:
@@ -330,7 +335,9 @@ class Desk:
         changes = []
         for row in rows:
             values = sla.plan_for_row(policy, row, self.now) | {"policy_version": self.policy_version_id}
-            keys = ("respond_by", "resolve_by", "due_at", "risk_at", "priority_rank", "sla", "policy_version")
+            # Only tickets whose deadlines move change (and get an event); the others keep
+            # the policy version their deadlines came from.
+            keys = ("respond_by", "resolve_by", "due_at", "risk_at", "priority_rank", "sla")
             if all(values[k] == row.get(k) for k in keys):
                 continue
             values["updated_at"] = self.now_text
@@ -372,14 +379,14 @@ class Desk:
         level, people = self._duty_people(0)
         notices = [
             self._notice(
-                row, "page", f"agent:{person}", "sms", f"{row['priority']} ticket out of hours: {row['subject']}",
+                row, "page", f"agent:{person}", self.policy.page_channel, f"{row['priority']} ticket out of hours: {row['subject']}",
                 f"{row['customer']} filed #{row['id']} ({row['priority']}) at {row['created_at']}; respond by {row['respond_by']}. "
                 f"`supportdesk show {row['id']}`",
             )
             for person in people
         ]
         self.store.insert_outbox(notices)
-        self.store.insert_events([self._event("page", {"to": list(people), "level": level, "channel": "sms"}, row["id"])])
+        self.store.insert_events([self._event("page", {"to": list(people), "level": level, "channel": self.policy.page_channel}, row["id"])])
 
     def _require_admin(self, what: str) -> None:
         if self.actor.role != "admin":
@@ -592,7 +599,7 @@ class Desk:
         if not unique:
             raise InvalidInput("no tickets to close; give ids, --stdin, or filters such as --status")
         with self._writing(dry_run):
-            rows = self.store.tickets_by_ids(unique)
+            rows = self.store.tickets_by_ids(unique, CLOSE_COLUMNS)
             missing = [i for i in unique if i not in rows]
             if missing:
                 shown = ", ".join(f"#{i}" for i in missing[:10]) + (" …" if len(missing) > 10 else "")
@@ -633,11 +640,11 @@ class Desk:
                 values["closed_at"] = now
                 if before != Status.RESOLVED:
                     values["close_reason"] = reason.value
-            event = self._event(
-                "close",
-                {"before": {"status": before}, "after": {"status": target.value}, "reason": reason.value},
-                row["id"],
-            )
+            details: dict[str, Any] = {"before": {"status": before}, "after": {"status": target.value}, "reason": reason.value}
+            breached = {k: values[k] for k in ("respond_breached_at", "resolve_breached_at") if k in values}
+            if breached:
+                details["breached"] = breached
+            event = self._event("close", details, row["id"])
             changes.append(TicketChange(row["id"], values, [event]))
             outcome.changed.append({"id": row["id"], "before": before, "after": target.value})
         if changes and not dry_run:
@@ -839,22 +846,24 @@ class Desk:
         values: dict[str, Any] = {"escalation_level": level, "updated_at": self.now_text}
         if agent is not None:
             values["assignee_id"] = agent["id"]
+        details: dict[str, Any] = {"reason": reason, "automatic": automatic}
         if automatic:
             values["escalated_for"] = row["due_at"]
-            kind = "respond" if row["first_response_at"] is None and row["respond_by"] == row["due_at"] else "resolve"
+            kind = _due_kind(row)
             if not row[f"{kind}_breached_at"]:
                 values[f"{kind}_breached_at"] = row["due_at"]
+                details["breached"] = {f"{kind}_breached_at": row["due_at"]}
         summary = {
             "id": row["id"],
             "before": {"level": row["escalation_level"], "assignee": row["assignee"]},
             "after": {"level": level, "level_name": level_name, "assignee": agent["login"] if agent else row["assignee"]},
             "on_duty": list(people),
         }
-        event = self._event("escalate", {**{k: summary[k] for k in ("before", "after", "on_duty")}, "reason": reason, "automatic": automatic}, row["id"])
+        event = self._event("escalate", {**{k: summary[k] for k in ("before", "after", "on_duty")}, **details}, row["id"])
         notice = None
         if agent is not None:
             notice = self._notice(
-                row, "escalation", f"agent:{agent['login']}", "email", f"escalated to {level_name}: {row['subject']}",
+                row, "escalation", f"agent:{agent['login']}", self.policy.escalation_channel, f"escalated to {level_name}: {row['subject']}",
                 f"#{row['id']} ({row['priority']}, {row['customer']}) was escalated to {level_name}: {reason}. "
                 f"Deadline {row['due_at'] or '-'}. `supportdesk show {row['id']}`",
             )

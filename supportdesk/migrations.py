@@ -165,7 +165,7 @@ def m003_sla(db: sqlite_utils.Database) -> None:
         -- Triage is an indexed query over open tickets, not a loop over the desk.
         CREATE INDEX tickets_triage ON tickets(due_at, priority_rank, created_at)
             WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL;
-        CREATE INDEX tickets_triage_risk ON tickets(risk_at)
+        CREATE INDEX tickets_triage_risk ON tickets(risk_at, due_at)
             WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL;
         CREATE INDEX tickets_active ON tickets(assignee_id, priority_rank, created_at)
             WHERE status IN ('new', 'open', 'pending');

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from supportdesk.policy import ALWAYS_OPEN, Policy
-from supportdesk.timetext import from_utc_text, to_utc_text
+from supportdesk.timetext import format_hours, from_utc_text, to_utc_text
 
 
 @dataclass(frozen=True)
@@ -185,12 +185,6 @@ def state(row: dict[str, Any], now: datetime) -> str:
     return "ok"
 
 
-def _hours_text(seconds: int) -> str:
-    minutes = seconds // 60
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if hours and rest else (f"{hours} h" if hours else f"{rest} min")
-
-
 # ---- explain -------------------------------------------------------------------------
 
 
@@ -220,9 +214,9 @@ def explain(policy: Policy, ticket: dict[str, Any], events: list[dict[str, Any]]
             why = "resumed" if kind == "resume" else "reopened"
             after = details.get("after", {}).get("resolve_by")
             if details.get("paused_seconds") is not None:
-                why += f" after {_hours_text(details['paused_seconds'])} of paused open time"
+                why += f": {format_hours(details['paused_seconds'])} paused"
             elif paused_for:
-                why += f" after {_hours_text(int(paused_for.total_seconds()))}"
+                why += f" after {format_hours(int(paused_for.total_seconds()))}"
             resolve_steps.append({"at": at, "what": "resumed", "why": why, "resolve_by": after})
         elif kind == "close":
             if running and running[-1][1] is None:

@@ -191,6 +191,15 @@ def format_duration(delta: timedelta) -> str:
     return " ".join(out)
 
 
+def format_hours(seconds: float) -> str:
+    """`14 h`, `2 h 30 min`, `-1 h 5 min`, `0 min`: business time is counted in hours."""
+    sign = "-" if seconds < 0 else ""
+    hours, minutes = divmod(int(round(abs(seconds))) // 60, 60)
+    if hours and minutes:
+        return f"{sign}{hours} h {minutes} min"
+    return f"{sign}{hours} h" if hours else f"{sign}{minutes} min"
+
+
 def compact_duration(delta: timedelta) -> str:
     """`3d4h`, `22h5m`, `50m`, `40s`: for narrow table columns."""
     seconds = int(abs(delta.total_seconds()))

@@ -14,10 +14,21 @@ from supportdesk.cli import app
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def _examples() -> list[str]:
+def _examples_with_output() -> list[tuple[str, list[str]]]:
+    """Each `$ command` of the console blocks, with the output lines printed under it."""
     text = README.read_text(encoding="utf-8")
-    blocks = re.findall(r"```console\n(.*?)```", text, re.DOTALL)
-    return [line[2:] for block in blocks for line in block.splitlines() if line.startswith("$ ")]
+    found: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.DOTALL):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                found.append((line[2:], []))
+            elif found:
+                found[-1][1].append(line.rstrip())
+    return found
+
+
+def _examples() -> list[str]:
+    return [command for command, _ in _examples_with_output()]
 
 
 def _run(runner: CliRunner, argv: list[str], stdin: str | None):
@@ -41,7 +52,8 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert built.exit_code == 0, built.output
     monkeypatch.setenv("SUPPORTDESK_DB", str(path))
     monkeypatch.setenv("SUPPORTDESK_NOW", "2026-11-20T14:45")
-    for example in _examples():
+    monkeypatch.setenv("COLUMNS", "80")
+    for example, expected in _examples_with_output():
         stdin = None
         for stage in example.split(" | "):
             argv = [
@@ -54,6 +66,8 @@ def test_readme_examples_run(tmp_path, monkeypatch):
             result = _run(runner, argv, stdin)
             assert result.exit_code == 0, f"{example}\n{result.output}"
             stdin = result.stdout
+        if expected:  # the README shows real output: it must still be what the command prints
+            assert [line.rstrip() for line in result.stdout.rstrip("\n").splitlines()] == expected, example
 
 
 @pytest.mark.parametrize("command", ["show 26", "log 26"])

@@ -21,18 +21,6 @@ CalendarOption = Annotated[
 ]
 
 
-def format_hours(seconds: float) -> str:
-    """`14 h`, `2 h 30 min`, `-1 h 5 min`, `0 min`: business time is counted in hours."""
-    sign = "-" if seconds < 0 else ""
-    total = int(round(abs(seconds))) // 60
-    hours, minutes = divmod(total, 60)
-    if hours and minutes:
-        return f"{sign}{hours} h {minutes} min"
-    if hours:
-        return f"{sign}{hours} h"
-    return f"{sign}{minutes} min"
-
-
 @clock_app.command("open")
 def clock_open(
     ctx: typer.Context,
@@ -121,7 +109,7 @@ def clock_between(
     json_: JsonOption = False,
 ) -> None:
     """Open time between A and B (negative when B is before A)."""
-    from supportdesk.timetext import to_utc_text
+    from supportdesk.timetext import format_hours, to_utc_text
 
     with open_time(ctx, calendar_file) as time:
         cal = time.calendar(calendar)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from supportdesk.model import TICKET_FIELDS
-from supportdesk.timetext import compact_duration, format_local, from_utc_text, relative
+from supportdesk.timetext import compact_duration, format_hours, format_local, from_utc_text, relative
 
 STATUS_STYLE = {
     "new": "bold cyan",
@@ -233,11 +233,11 @@ def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, wid
         "priority": max(len(r["priority"]) for r in rows),
         "age": max(3, max(len(_age(r["created_at"], now)) for r in rows)),
         "due": min(22, max(len(d) for d in dues)),
-        "flags": min(16, max([len(f) for f in flags] + [5])),
+        "flags": min(16, max([len(f) for f in flags] + [5])) if any(flags) else 0,
         "who": min(7, max([len(r["assignee"] or "-") for r in rows] + [3])),
         "level": 3,
     }
-    left = width - sum(widths.values()) - 9  # one space between ten columns
+    left = width - sum(widths.values()) - (9 if widths["flags"] else 8)  # a space between columns
     customer = max(6, min(18, int(left * 0.4)))
     subject = max(8, left - customer)
     table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1, 0, 0))
@@ -248,22 +248,18 @@ def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, wid
     table.add_column("Customer", no_wrap=True, width=customer, overflow="ellipsis")
     table.add_column("Age", justify="right", no_wrap=True, width=widths["age"])
     table.add_column("Next deadline", no_wrap=True, width=widths["due"], overflow="ellipsis")
-    table.add_column("Flags", no_wrap=True, width=widths["flags"], overflow="ellipsis")
+    if widths["flags"]:  # shown when the intake raised any
+        table.add_column("Flags", no_wrap=True, width=widths["flags"], overflow="ellipsis")
     table.add_column("Who", no_wrap=True, width=widths["who"], overflow="ellipsis")
     table.add_column("Lvl", justify="right", no_wrap=True, width=widths["level"])
     for row, due, flag in zip(rows, dues, flags, strict=True):
-        table.add_row(
+        cells = [
             str(row["rank"]), f"#{row['id']}", row["priority"], row["subject"], row["customer"],
-            _age(row["created_at"], now), due, flag, row["assignee"] or "-", str(row["escalation_level"]),
-            style=ROW_STYLE.get(row["state"], ""),
-        )
+            _age(row["created_at"], now), due, *([flag] if widths["flags"] else []), row["assignee"] or "-",
+            str(row["escalation_level"]),
+        ]
+        table.add_row(*cells, style=ROW_STYLE.get(row["state"], ""))
     return table
-
-
-def _hours(seconds: int) -> str:
-    minutes = seconds // 60
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if hours and rest else (f"{hours} h" if hours else f"{rest} min")
 
 
 def _span_text(a: str, b: str, zone: tzinfo) -> str:
@@ -290,36 +286,36 @@ def explain_text(story: dict[str, Any], zone: tzinfo, now: datetime) -> str:
         if target is None:
             lines.append("  no target in the policy")
             continue
-        line = f"  target    {_hours(target['seconds'])} in {target['calendar']} — {target['source']}"
+        line = f"  target    {format_hours(target['seconds'])} in {target['calendar']} — {target['source']}"
         others = [c for c in clock["candidates"] if c != target]
         if others:
-            line += "; strictest of " + ", ".join(f"{c['source']} {_hours(c['seconds'])}" for c in clock["candidates"])
+            line += "; strictest of " + ", ".join(f"{c['source']} {format_hours(c['seconds'])}" for c in clock["candidates"])
         lines.append(line)
         paused = kind == "resolve" and clock["deadline"] is None and clock["verdict"] == "running"
         lines.append(f"  deadline  {'none while paused' if paused else when(clock['deadline'])}")
         for step in clock["steps"]:
-            moved = f"; deadline now {when(step['resolve_by'])}" if step.get("resolve_by") else ""
+            moved = f"; due {when(step['resolve_by'])}" if step.get("resolve_by") else ""
             lines.append(f"  {step['what']:<9} {when(step['at'])}  {step['why']}{moved}")
         if kind == "resolve" and clock["open_spans"]:
-            shown = clock["open_spans"][:8]
-            spans = ", ".join(_span_text(a, b, zone) for a, b in shown)
-            more = f" and {len(clock['open_spans']) - 8} more" if len(clock["open_spans"]) > 8 else ""
-            lines.append(f"  open time {spans}{more}")
+            for i, (a, b) in enumerate(clock["open_spans"][:8]):
+                lines.append(f"  {'open time' if i == 0 else '':<9} {_span_text(a, b, zone)}")
+            if len(clock["open_spans"]) > 8:
+                lines.append(f"  {'':<9} … and {len(clock['open_spans']) - 8} more")
         verdict = {"met": "met", "breached": "BREACHED", "running": "running", "no target": "no target"}[clock["verdict"]]
-        lines.append(f"  counted   {_hours(clock['counted_seconds'])} of {_hours(target['seconds'])} — {verdict}")
+        lines.append(f"  counted   {format_hours(clock['counted_seconds'])} of {format_hours(target['seconds'])} — {verdict}")
     if story["other"]:
         lines.append("")
         lines.append("Escalations and changes")
         for item in story["other"]:
             details = item["details"]
             if item["kind"] == "escalate":
-                what = f"escalated to {details['after'].get('level_name', details['after']['level'])} ({details['after'].get('assignee') or 'nobody'}): {details['reason']}"
+                what = f"escalated to {details['after'].get('level_name', details['after']['level'])}, {details['after'].get('assignee') or 'nobody'}: {details['reason']}"
             elif item["kind"] == "deadlines":
                 after = details["after"]
-                what = f"deadlines set ({details['reason']}): respond by {when(after['respond_by'])}, resolve by {when(after['resolve_by'])}"
+                what = f"deadlines ({details['reason']}): respond {when(after['respond_by'])}, resolve {when(after['resolve_by'])}"
             elif item["kind"] == "page":
                 what = f"paged {', '.join(details['to']) or 'nobody'} by {details['channel']}"
             else:
                 what = f"priority {details['before']['priority']} → {details['after']['priority']}"
-            lines.append(f"  {when(item['at'])}  {item['actor']}  {what}")
+            lines.append(f"  {when(item['at'])}  {item['actor'].split(':', 1)[-1]}: {what}")
     return "\n".join(lines)

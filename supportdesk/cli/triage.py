@@ -119,7 +119,7 @@ def sla_explain(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False)
         return
     from supportdesk.cli.render import explain_text
 
-    console().print(explain_text(story, zone, now), highlight=False)
+    typer.echo(explain_text(story, zone, now))
 
 
 @app.command()
