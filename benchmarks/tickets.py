@@ -16,7 +16,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, write_section  # noqa: E402
+from results import command_env, timed, write_section  # noqa: E402
 
 from supportdesk.desk import Desk  # noqa: E402
 from supportdesk.timetext import to_utc_text  # noqa: E402
@@ -130,15 +129,6 @@ def _login() -> str:
     from supportdesk.config import current_login
 
     return current_login()
-
-
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[:4])} … failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed
 
 
 def main() -> None:

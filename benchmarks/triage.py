@@ -17,7 +17,6 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, write_section  # noqa: E402
+from results import command_env, timed, write_section  # noqa: E402
 from tickets import BODIES, CHANNELS, DEPARTMENTS, SUBJECTS  # noqa: E402
 
 from supportdesk import sla  # noqa: E402
@@ -102,15 +101,6 @@ def build(path: Path, tickets: int, open_count: int, breached: int, seed: int = 
     store.conn.execute("PRAGMA optimize")
     desk.close()
     return time.perf_counter() - started, count_breached
-
-
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[:4])} failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed
 
 
 def main() -> None:

@@ -283,6 +283,19 @@ class Reader:
                 out[key.name] = key.default
         return out
 
+    def named_tables(self, value: Any, section: str, keys: tuple[Key, ...]) -> list[tuple[str, str, dict[str, Any]]]:
+        """Tables keyed by name (`[calendars.office]`): (path, name, values) of each."""
+        found = []
+        for raw_name, raw in self.table(value, section).items():
+            path = _join(section, raw_name)
+            try:
+                name = _name(raw_name)
+            except InvalidInput as error:
+                self.error(path, str(error))
+                continue
+            found.append((path, name, self.read(self.table(raw, path), path, keys)))
+        return found
+
     def items(self, value: Any, path: str) -> list[dict[str, Any]]:
         """An array of tables (`[[priorities]]`), each checked to be a table."""
         if value is None:
@@ -916,12 +929,12 @@ def _build(data: dict[str, Any], reader: Reader) -> Policy | None:
     desk = reader.read(reader.table(data.get("desk"), "desk"), "desk", DESK_KEYS)
     timezone = desk["timezone"]
 
-    calendars = _read_calendars(reader, reader.table(data.get("calendars"), "calendars"), timezone)
+    calendars = _read_calendars(reader, data.get("calendars"), timezone)
     calendar_names = {c.name for c in calendars} | {ALWAYS_OPEN}
     known_calendars = ", ".join(sorted(calendar_names))
     if desk["calendar"] is not None and desk["calendar"] not in calendar_names:
         reader.error("desk.calendar", f"unknown calendar {desk['calendar']!r}; define [calendars.{desk['calendar']}] or use one of: {known_calendars}")
-    rotations = _read_rotations(reader, reader.table(data.get("rotations"), "rotations"), timezone)
+    rotations = _read_rotations(reader, data.get("rotations"), timezone)
     layers = _read_layers(reader, data.get("oncall"), {r.name for r in rotations}, calendar_names)
 
     priorities = []
@@ -1141,18 +1154,11 @@ def _read_week(reader: Reader, value: Any, path: str) -> tuple[tuple[Any, ...], 
     return tuple(h or () for h in week)
 
 
-def _read_calendars(reader: Reader, table: dict[str, Any], desk_zone: str) -> list[CalendarSpec]:
+def _read_calendars(reader: Reader, table: Any, desk_zone: str) -> list[CalendarSpec]:
     from supportdesk.clock import CalendarSpec, HolidayRule, holiday_country_known, parse_hours
 
     specs = []
-    for raw_name, raw in table.items():
-        path = _join("calendars", raw_name)
-        try:
-            name = _name(raw_name)
-        except InvalidInput as error:
-            reader.error(path, str(error))
-            continue
-        values = reader.read(reader.table(raw, path), path, CALENDAR_KEYS)
+    for path, name, values in reader.named_tables(table, "calendars", CALENDAR_KEYS):
         zone = values["timezone"] or desk_zone
         if values["always_open"]:
             if values["hours"]:
@@ -1212,18 +1218,11 @@ def _read_calendars(reader: Reader, table: dict[str, Any], desk_zone: str) -> li
     return specs
 
 
-def _read_rotations(reader: Reader, table: dict[str, Any], desk_zone: str) -> list[Rotation]:
+def _read_rotations(reader: Reader, table: Any, desk_zone: str) -> list[Rotation]:
     from supportdesk.oncall import Rotation
 
     rotations = []
-    for raw_name, raw in table.items():
-        path = _join("rotations", raw_name)
-        try:
-            name = _name(raw_name)
-        except InvalidInput as error:
-            reader.error(path, str(error))
-            continue
-        values = reader.read(reader.table(raw, path), path, ROTATION_KEYS)
+    for path, name, values in reader.named_tables(table, "rotations", ROTATION_KEYS):
         if not values["members"]:
             reader.warn(f"{path}.members", "the rotation is empty; nobody will be on call for it")
         if values["shift"] is not None and values["shift"] <= timedelta(0):
