@@ -219,3 +219,25 @@ def test_kristalium_and_websight_give_the_same_deadlines(tmp_path, name):
     cli = desk_with(tmp_path, name)
     data = cli.json("show", str(file_ticket(cli, now="2024-06-10T20:00", priority="urgent")))
     assert (data["respond_by"], data["resolve_by"]) == ("2024-06-10T18:00:00Z", "2024-06-11T01:00:00Z")
+
+
+def test_deadlines_across_both_dst_changes_in_berlin(tmp_path):
+    cli = desk_with(tmp_path, "introserv", now="2024-03-01T09:00")
+    # 01:55 CET + 10 real minutes is 03:05 CEST: the clock skips the missing hour
+    spring = cli.json("show", str(file_ticket(cli, now="2024-03-31T01:55", priority="high", field="server_ip=203.0.113.7")))
+    assert spring["respond_by"] == "2024-03-31T01:05:00Z"
+    # 02:55 CEST (the first one) + 10 minutes is 02:05 CET, the second pass through 02:00
+    autumn = cli.json("show", str(file_ticket(cli, now="2024-10-27T02:55", priority="regular")))
+    assert autumn["respond_by"] == "2024-10-27T01:05:00Z"
+    assert cli.ok("show", str(autumn["id"]), now="2024-10-27T03:00").stdout.count("CET") >= 1
+
+
+def test_a_pause_over_the_autumn_change_adds_25_hours_back(tmp_path):
+    text = (EXAMPLES / "introserv.toml").read_text().replace('meaning = "Standard requests"\nrespond = "10m"', 'meaning = "Standard requests"\nrespond = "10m"\nresolve = "48h"')
+    cli = desk_with(tmp_path, "introserv", now="2024-10-01T09:00", text=text)
+    ticket = str(file_ticket(cli, now="2024-10-26T12:00", priority="regular"))
+    assert cli.json("show", ticket)["resolve_by"] == "2024-10-28T10:00:00Z"  # 48 real hours (11:00 CET)
+    cli.ok("reply", ticket, "-m", "Logs please", now="2024-10-26T11:30")
+    cli.ok("wait", ticket, now="2024-10-26T12:00")  # 12:00 CEST
+    resumed = cli.json("resume", ticket, now="2024-10-27T12:00")  # 12:00 CET: 25 real hours later
+    assert resumed["resolve_by"] == "2024-10-29T11:00:00Z"  # pushed by exactly those 25 hours
