@@ -145,6 +145,24 @@ class Triage:
         }
 
 
+@dataclass
+class _Staffing:
+    """Who is on duty at each escalation level, the desk's agents, and their open tickets."""
+
+    levels: list[tuple[str, tuple[str, ...]]]  # (level name, people on duty)
+    agents: dict[str, dict[str, Any]]  # active agents by login
+    load: dict[str, int]  # open tickets per login
+
+    def pick(self, people: tuple[str, ...]) -> dict[str, Any] | None:
+        """The agent among `people` with the fewest open tickets (the first on a tie)."""
+        candidates = [self.agents[p] for p in people if p in self.agents]
+        if not candidates:
+            return None
+        chosen = min(candidates, key=lambda a: (self.load.get(a["login"], 0), people.index(a["login"])))
+        self.load[chosen["login"]] = self.load.get(chosen["login"], 0) + 1
+        return chosen
+
+
 class Desk:
     """An open desk acting for one actor at one instant."""
 
@@ -344,29 +362,21 @@ class Desk:
             changes.append(TicketChange(row["id"], values, [self._deadline_event(values, reason, row, row["id"])]))
         return changes
 
-    def _duty_people(self, level_index: int | None = None) -> tuple[str, tuple[str, ...]]:
-        """(level name, people on duty for it now): the first active layer of the level."""
-        levels = self.policy.escalation
-        oncall = self.time().oncall() if self.policy.layers else None
-        duties = {d.layer: d for d in oncall.at(self.now)} if oncall else {}
-        if levels:
-            level = levels[level_index or 0]
-            for layer in level.layers:
-                duty = duties.get(layer)
-                if duty is not None and duty.active and duty.people:
-                    return level.name, duty.people
-            return level.name, ()
-        active = [d for d in duties.values() if d.active and d.people]
-        return "on-call", active[0].people if active else ()
+    def _staffing(self) -> _Staffing:
+        """Who answers each escalation level now, the agents, and their open tickets:
+        read once per use case, however many tickets it touches."""
+        duties = {d.layer: d for d in self.time().oncall().at(self.now)} if self.policy.layers else {}
 
-    def _pick(self, people: tuple[str, ...], load: dict[str, int]) -> dict[str, Any] | None:
-        """The agent among `people` with the fewest open tickets (the first on a tie)."""
-        agents = [a for a in (self.store.agent_by_login(p) for p in people) if a and a["active"]]
-        if not agents:
-            return None
-        chosen = min(agents, key=lambda a: (load.get(a["login"], 0), people.index(a["login"])))
-        load[chosen["login"]] = load.get(chosen["login"], 0) + 1
-        return chosen
+        def on_duty(layers: tuple[str, ...] | None) -> tuple[str, ...]:
+            names = layers if layers is not None else tuple(duties)
+            return next((duties[n].people for n in names if n in duties and duties[n].active and duties[n].people), ())
+
+        if self.policy.escalation:
+            levels = [(level.name, on_duty(level.layers)) for level in self.policy.escalation]
+        else:
+            levels = [("on-call", on_duty(None))]
+        agents = {a["login"]: a for a in self.store.agents() if a["active"]}
+        return _Staffing(levels, agents, self.store.open_load())
 
     def _notice(self, row: dict[str, Any], kind: str, recipient: str, channel: str, subject: str, body: str) -> dict[str, Any]:
         return {
@@ -376,7 +386,7 @@ class Desk:
 
     def _page(self, row: dict[str, Any]) -> None:
         """Notify the person on duty at once about an urgent ticket filed out of hours."""
-        level, people = self._duty_people(0)
+        level, people = self._staffing().levels[0]
         notices = [
             self._notice(
                 row, "page", f"agent:{person}", self.policy.page_channel, f"{row['priority']} ticket out of hours: {row['subject']}",
@@ -840,9 +850,9 @@ class Desk:
             raise InvalidInput(f"unknown escalation level {name!r}; this policy has: {', '.join(names)}")
         return names.index(name)
 
-    def _escalation_change(self, row: dict[str, Any], level: int, reason: str, load: dict[str, int], automatic: bool) -> tuple[TicketChange, dict[str, Any] | None, dict[str, Any]]:
-        level_name, people = self._duty_people(level)
-        agent = self._pick(people, load)
+    def _escalation_change(self, row: dict[str, Any], level: int, reason: str, staffing: _Staffing, automatic: bool) -> tuple[TicketChange, dict[str, Any] | None, dict[str, Any]]:
+        level_name, people = staffing.levels[level]
+        agent = staffing.pick(people)
         values: dict[str, Any] = {"escalation_level": level, "updated_at": self.now_text}
         if agent is not None:
             values["assignee_id"] = agent["id"]
@@ -880,7 +890,7 @@ class Desk:
                 raise Refused(f"ticket #{ticket_id} is {row['status']}: reopen it before escalating")
             if row["escalation_level"] == level:
                 raise Refused(f"ticket #{ticket_id} is already at level {level_name}")
-            change, notice, _ = self._escalation_change(row, level, reason.strip(), self.store.open_load(), automatic=False)
+            change, notice, _ = self._escalation_change(row, level, reason.strip(), self._staffing(), automatic=False)
             self.store.apply(change)
             self.store.insert_outbox([notice] if notice else [])
         return self.ticket(ticket_id)
@@ -894,7 +904,7 @@ class Desk:
             if not dry_run:
                 self._warm_holidays(self.policy)
             rows = self.store.overdue(self.now_text)
-            load = self.store.open_load()
+            staffing = self._staffing()
             changes, notices, escalated, skipped = [], [], [], []
             for row in rows:
                 level = row["escalation_level"] + 1
@@ -902,7 +912,7 @@ class Desk:
                     skipped.append({"id": row["id"], "why": f"already at the top level ({levels[-1].name})"})
                     continue
                 reason = f"{_due_kind(row)} deadline {row['due_at']} passed"
-                change, notice, summary = self._escalation_change(row, level, reason, load, automatic=True)
+                change, notice, summary = self._escalation_change(row, level, reason, staffing, automatic=True)
                 changes.append(change)
                 escalated.append(summary)
                 if notice:
