@@ -47,3 +47,12 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:4])} … failed ({done.returncode}): {done.stderr.strip()}")
     return elapsed
+
+
+def timing_table(intro: str, rows: list[tuple[str, float, int, float | None]]) -> str:
+    """The Markdown table the scripts print and keep: what, median, runs, budget verdict."""
+    lines = [intro, "", "| what | median | runs | budget |", "|---|---:|---:|---:|"]
+    for label, seconds, runs, budget in rows:
+        verdict = "" if budget is None else f"< {budget:g} s " + ("ok" if seconds < budget else "OVER")
+        lines.append(f"| `{label}` | {seconds:.3f} s | {runs} | {verdict} |")
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, timed, write_section  # noqa: E402
+from results import command_env, timed, timing_table, write_section  # noqa: E402
 
 from supportdesk.desk import Desk  # noqa: E402
 from supportdesk.timetext import to_utc_text  # noqa: E402
@@ -174,18 +174,11 @@ def main() -> None:
     if close_runs:
         results.append(("supportdesk close <10 000 ids>", statistics.median(close_runs), len(close_runs)))
 
-    lines = [
+    table = timing_table(
         f"Desk of {args.tickets:,} tickets; {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
         f"{datetime.now(UTC):%Y-%m-%d}. Median wall time of whole processes.",
-        "",
-        "| what | median | runs | budget |",
-        "|---|---:|---:|---:|",
-    ]
-    for label, seconds, runs in results:
-        budget = BUDGETS.get(label)
-        verdict = "" if budget is None else (f"< {budget:g} s " + ("ok" if seconds < budget else "OVER"))
-        lines.append(f"| `{label}` | {seconds:.3f} s | {runs} | {verdict} |")
-    table = "\n".join(lines)
+        [(label, seconds, runs, BUDGETS.get(label)) for label, seconds, runs in results],
+    )
     print()
     print(table)
     write_section("tickets", f"Tickets ({args.tickets:,})", table)

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, timed, write_section  # noqa: E402
+from results import command_env, timed, timing_table, write_section  # noqa: E402
 from tickets import BODIES, CHANNELS, DEPARTMENTS, SUBJECTS  # noqa: E402
 
 from supportdesk import sla  # noqa: E402
@@ -139,19 +139,13 @@ def main() -> None:
     again = timed([exe, "escalate", "--auto", "--json"], env)
     results.append(("supportdesk escalate --auto (again: nothing to do)", again, 1, None))
 
-    lines = [
+    table = timing_table(
         f"Desk of {args.tickets:,} tickets, {args.open:,} open, {breached:,} of them breached "
         f"(hosting-general policy); {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
         f"{datetime.now(UTC):%Y-%m-%d}. Median wall time of whole processes. The real "
         f"`escalate --auto` raised {escalated:,} tickets one level.",
-        "",
-        "| what | median | runs | budget |",
-        "|---|---:|---:|---:|",
-    ]
-    for label, seconds, runs, budget in results:
-        verdict = "" if budget is None else f"< {budget:g} s " + ("ok" if seconds < budget else "OVER")
-        lines.append(f"| `{label}` | {seconds:.3f} s | {runs} | {verdict} |")
-    table = "\n".join(lines)
+        results,
+    )
     print()
     print(table)
     write_section("triage", f"Triage and escalation ({args.tickets:,} tickets)", table)

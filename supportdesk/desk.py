@@ -838,7 +838,7 @@ class Desk:
         tickets = []
         for rank, row in enumerate(rows, start=1):
             data = ticket_json(row)
-            data |= {"rank": rank, "state": sla.state(row, self.now), "due_kind": _due_kind(row), "priority_rank": row["priority_rank"]}
+            data |= {"rank": rank, "state": sla.state(row, self.now), "due_kind": sla.due_kind(row), "priority_rank": row["priority_rank"]}
             tickets.append(data)
         return Triage(tickets, counts, duties, self.now)
 
@@ -859,7 +859,7 @@ class Desk:
         details: dict[str, Any] = {"reason": reason, "automatic": automatic}
         if automatic:
             values["escalated_for"] = row["due_at"]
-            kind = _due_kind(row)
+            kind = sla.due_kind(row)
             if not row[f"{kind}_breached_at"]:
                 values[f"{kind}_breached_at"] = row["due_at"]
                 details["breached"] = {f"{kind}_breached_at": row["due_at"]}
@@ -911,7 +911,7 @@ class Desk:
                 if level >= len(levels):
                     skipped.append({"id": row["id"], "why": f"already at the top level ({levels[-1].name})"})
                     continue
-                reason = f"{_due_kind(row)} deadline {row['due_at']} passed"
+                reason = f"{sla.due_kind(row)} deadline {row['due_at']} passed"
                 change, notice, summary = self._escalation_change(row, level, reason, staffing, automatic=True)
                 changes.append(change)
                 escalated.append(summary)
@@ -958,9 +958,3 @@ class Desk:
         return next(a for a in self.agents() if a["login"] == login)
 
 
-
-def _due_kind(row: dict[str, Any]) -> str | None:
-    """Which clock the ticket's next deadline belongs to."""
-    if not row.get("due_at"):
-        return None
-    return "respond" if row.get("first_response_at") is None and row.get("respond_by") == row["due_at"] else "resolve"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from supportdesk.model import ACTIVE_STATUSES
 from supportdesk.policy import ALWAYS_OPEN, Policy
 from supportdesk.timetext import format_hours, from_utc_text, to_utc_text
 
@@ -147,8 +148,6 @@ def ticket_values(deadlines: Deadlines, *, responded: bool, active: bool, rank: 
 def plan_for_row(policy: Policy, row: dict[str, Any], now: datetime, **changes: Any) -> dict[str, Any]:
     """Recomputed deadline columns for a stored ticket row (with `changes` applied first)."""
     values = row | changes
-    from supportdesk.model import ACTIVE_STATUSES
-
     deadlines = plan(
         policy,
         priority=values["priority"],
@@ -173,6 +172,13 @@ def paused_open_seconds(policy: Policy, row: dict[str, Any], since: str, until: 
     return int(calendar.elapsed(from_utc_text(since), until).total_seconds())
 
 
+def due_kind(row: dict[str, Any]) -> str | None:
+    """Which clock the ticket's next deadline belongs to: respond, resolve, or None."""
+    if not row.get("due_at"):
+        return None
+    return "respond" if row.get("first_response_at") is None and row.get("respond_by") == row["due_at"] else "resolve"
+
+
 def state(row: dict[str, Any], now: datetime) -> str:
     """`breached`, `at-risk`, `ok`, or `none` (no running deadline)."""
     if not row.get("due_at"):
@@ -190,7 +196,7 @@ def state(row: dict[str, Any], now: datetime) -> str:
 
 def explain(policy: Policy, ticket: dict[str, Any], events: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
     """Both clocks as a timeline replayed from the ticket's events."""
-    sla = json.loads(ticket.get("sla") or "{}") if isinstance(ticket.get("sla"), str) else (ticket.get("sla") or {})
+    sla = json.loads(ticket.get("sla") or "{}")
     filed = from_utc_text(ticket["created_at"])
     respond_steps: list[dict[str, Any]] = [{"at": ticket["created_at"], "what": "started", "why": "filed"}]
     resolve_steps: list[dict[str, Any]] = [{"at": ticket["created_at"], "what": "started", "why": "filed"}]

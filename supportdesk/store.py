@@ -36,6 +36,10 @@ LEFT JOIN customers r ON r.id = c.reseller_id
 LEFT JOIN agents a ON a.id = t.assignee_id
 """
 
+# Triage walks the partial index in deadline order; without INDEXED BY the planner would
+# walk the status index and sort every open ticket.
+_TRIAGE_SELECT = _TICKET_SELECT.replace("FROM tickets t", "FROM tickets t INDEXED BY tickets_triage")
+
 _SORTS = {
     "newest": "t.created_at DESC, t.id DESC",
     "oldest": "t.created_at ASC, t.id ASC",
@@ -469,8 +473,7 @@ class Store:
         """Open tickets in triage order: by deadline (overdue first), priority rank, age;
         tickets without a running deadline come last."""
         extra, params = self._queue_filters(department, assignee_id, unassigned)
-        # INDEXED BY: the planner would otherwise walk the status index and sort.
-        sql = f"{_TICKET_SELECT.replace('FROM tickets t', 'FROM tickets t INDEXED BY tickets_triage')} WHERE {self._DUE}{extra}"
+        sql = f"{_TRIAGE_SELECT} WHERE {self._DUE}{extra}"
         if due_before:
             sql += " AND t.due_at <= ?"
             params.append(due_before)
@@ -503,7 +506,7 @@ class Store:
     def overdue(self, now: str) -> list[dict[str, Any]]:
         """Open tickets past their deadline and not yet escalated for that deadline."""
         sql = (
-            f"{_TICKET_SELECT.replace('FROM tickets t', 'FROM tickets t INDEXED BY tickets_triage')} WHERE {self._DUE} AND t.due_at < ? "
+            f"{_TRIAGE_SELECT} WHERE {self._DUE} AND t.due_at < ? "
             "AND (t.escalated_for IS NULL OR t.escalated_for != t.due_at) ORDER BY t.due_at, t.priority_rank, t.id"
         )
         return [dict(r) for r in self.conn.execute(sql, [now])]

@@ -215,6 +215,25 @@ def compact_duration(delta: timedelta) -> str:
     return f"{minutes}m"
 
 
+def coarse_duration(delta: timedelta) -> str:
+    """`2d3h`, `14h`, `4h25m`, `30m`: short enough for a narrow column."""
+    seconds = int(abs(delta.total_seconds()))
+    if seconds >= 86400:
+        days, hours = seconds // 86400, seconds % 86400 // 3600
+        return f"{days}d{hours}h" if hours else f"{days}d"
+    if seconds >= 10 * 3600:
+        return f"{seconds // 3600}h"
+    return compact_duration(delta)
+
+
+def largest_unit(delta: timedelta) -> str:
+    """`3d`, `4h`, `35m`: the largest whole unit only."""
+    seconds = int(abs(delta.total_seconds()))
+    if seconds >= 86400:
+        return f"{seconds // 86400}d"
+    return f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m"
+
+
 def relative(at: datetime, now: datetime) -> str:
     """`in 2 h 10 min`, `35 min ago`, `now`."""
     delta = at - now

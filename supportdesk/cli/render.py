@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from supportdesk.model import TICKET_FIELDS
-from supportdesk.timetext import compact_duration, format_hours, format_local, from_utc_text, relative
+from supportdesk.timetext import coarse_duration, format_hours, format_local, from_utc_text, largest_unit, relative
 
 STATUS_STYLE = {
     "new": "bold cyan",
@@ -31,21 +31,6 @@ def _local_short(text: str | None, zone: tzinfo) -> str:
 
 def _age(text: str, now: datetime) -> str:
     return coarse_duration(now - from_utc_text(text))
-
-
-def coarse_duration(delta: timedelta) -> str:
-    """`2d3h`, `14h`, `4h25m`, `30m`: short enough for a narrow column."""
-    seconds = int(abs(delta.total_seconds()))
-    if seconds >= 86400:
-        days, hours = seconds // 86400, seconds % 86400 // 3600
-        return f"{days}d{hours}h" if hours else f"{days}d"
-    if seconds >= 10 * 3600:
-        return f"{seconds // 3600}h"
-    return compact_duration(delta)
-
-
-def _truncate(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def ticket_table(
@@ -214,9 +199,7 @@ def due_text(row: dict[str, Any], zone: tzinfo, now: datetime) -> str:
     due = from_utc_text(row["due_at"])
     local, today = due.astimezone(zone), now.astimezone(zone)
     if due < now:  # the time and how long ago, in its largest unit: it fits 80 columns
-        seconds = int((now - due).total_seconds())
-        gap = f"{seconds // 86400}d" if seconds >= 86400 else (f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m")
-        return f"{local:%H:%M} breached {gap} ago"
+        return f"{local:%H:%M} breached {largest_unit(now - due)} ago"
     when = f"{local:%H:%M}" if local.date() == today.date() else f"{local:%a %H:%M}"
     return f"{when} in {coarse_duration(due - now)}"
 
