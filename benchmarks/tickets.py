@@ -71,7 +71,7 @@ def build(path: Path, tickets: int, seed: int = 7) -> float:
     started = time.perf_counter()
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     policy = (HERE.parent / "examples" / "hosting-general.toml").read_text(encoding="utf-8")
-    desk = Desk.create(path, login=_login(), clock=now - timedelta(days=800), policy_text=policy, policy_source="examples/hosting-general.toml")
+    desk = Desk.create(path, login=_login(), clock=lambda: now - timedelta(days=800), policy_text=policy, policy_source="examples/hosting-general.toml")
     store = desk.store
     customers = max(10, tickets // 100)
     domains = [f"customer{i}.example.com" for i in range(customers)]

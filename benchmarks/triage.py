@@ -45,7 +45,7 @@ def build(path: Path, tickets: int, open_count: int, breached: int, seed: int = 
     rng = random.Random(seed)
     started = time.perf_counter()
     policy_text = (HERE.parent / "examples" / "hosting-general.toml").read_text(encoding="utf-8")
-    desk = Desk.create(path, login=current_login(), clock=NOW - timedelta(days=800), policy_text=policy_text, policy_source="examples/hosting-general.toml")
+    desk = Desk.create(path, login=current_login(), clock=lambda: NOW - timedelta(days=800), policy_text=policy_text, policy_source="examples/hosting-general.toml")
     for login in AGENTS:
         desk.add_agent(login)
     store, policy = desk.store, desk.policy

@@ -9,6 +9,7 @@ are two binary searches, not a walk over days.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
@@ -18,11 +19,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from supportdesk.errors import InvalidInput
-from supportdesk.timetext import WEEKDAYS, local_to_utc
+from supportdesk.timetext import WEEKDAYS, format_hours, local_to_utc
 
 MINUTES_PER_DAY = 1440
-# How far `add` may look ahead for open time before declaring the calendar never open.
+# How far the clock looks ahead for an opening (or a closing) before declaring there is
+# none, and how many years without any open time make `add` give up.
 MAX_SEARCH_YEARS = 20
+# The local years the clock computes: datetime holds years 1 to 9999, and the computed
+# years reach a day past either end. Instants outside are answered as at these ends.
+FIRST_YEAR = 2
+LAST_YEAR = 9998
 
 _HOURS_RE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
 _DAY_ALIASES = {
@@ -107,7 +113,8 @@ def parse_hours(value: str | Iterable[str], on_overlap: Callable[[str], None] | 
 def parse_days(text: str) -> tuple[int, ...]:
     """`mon-fri`, `sat-wed` (wraps), `mon,wed`, `daily`, `weekdays` -> weekday numbers (Mon=0)."""
     days: list[int] = []
-    for part in (p.strip().lower() for p in text.split(",")):
+    for typed in (p.strip() for p in text.split(",")):
+        part = typed.lower()
         if part in _DAY_ALIASES:
             days.extend(_DAY_ALIASES[part])
             continue
@@ -119,7 +126,7 @@ def parse_days(text: str) -> tuple[int, ...]:
             a = b = -1
         if a < 0 or first not in _weekday_spellings(a) or (last and last not in _weekday_spellings(b)):
             raise InvalidInput(
-                f"unknown weekday {part!r}; use mon, tue, wed, thu, fri, sat, sun, a range such as mon-fri or sat-wed, or daily"
+                f"unknown weekday {typed!r}; use mon, tue, wed, thu, fri, sat, sun, a range such as mon-fri or sat-wed, or daily"
             )
         day = a
         while True:
@@ -346,10 +353,22 @@ class Calendar:
             return DayInfo(day, (), holiday, False, estimated)
         hours = self.spec.week[day.weekday()]
         if half is not None and self.spec.half_day_close is not None:
-            close = self.spec.half_day_close
-            hours = tuple(Hours(h.start, min(h.end, close)) for h in hours if h.start < close)
+            # The early close is an instant: in a DST gap it moves forward by the gap
+            # (02:30 -> 03:30), and it only ever shortens the day, so a half day is never
+            # longer than the normal day. Clip in wall minutes after that move.
+            close = self._wall_minutes(day, self.spec.half_day_close)
+            hours = tuple(
+                Hours(h.start, min(h.end, close)) for h in hours if self._wall_minutes(day, h.start) < close
+            )
             return DayInfo(day, hours, half, True, estimated)
         return DayInfo(day, hours)
+
+    def _wall_minutes(self, day: date, minutes: int) -> int:
+        """Minutes after local midnight of the wall time `minutes` stands for on `day`:
+        the same, except inside a DST gap, where it moves forward by the gap."""
+        midnight = datetime.combine(day, time(0))
+        wall = local_to_utc(midnight + timedelta(minutes=minutes), self.zone).astimezone(self.zone)
+        return round((wall.replace(tzinfo=None) - midnight).total_seconds() / 60)
 
     def _day_spans(self, day: date) -> list[tuple[float, float]]:
         spans = []
@@ -364,6 +383,8 @@ class Calendar:
     # ---- spans ----
 
     def _build(self, first_year: int, last_year: int) -> None:
+        first_year = min(max(first_year, FIRST_YEAR), LAST_YEAR)
+        last_year = min(max(last_year, first_year), LAST_YEAR)
         if self._book is not None:
             self._book.load(range(first_year - 1, last_year + 1))
         spans: list[tuple[float, float]] = []
@@ -394,7 +415,19 @@ class Calendar:
         self._safe_hi = local_to_utc(datetime(last_year, 12, 30), self.zone).timestamp()
 
     def _year_of(self, ts: float) -> int:
-        return datetime.fromtimestamp(ts, self.zone).year
+        """The local year of an instant, held within FIRST_YEAR..LAST_YEAR."""
+        try:
+            year = datetime.fromtimestamp(ts, self.zone).year
+        except (OverflowError, OSError, ValueError):
+            year = FIRST_YEAR if ts < 0 else LAST_YEAR
+        return min(max(year, FIRST_YEAR), LAST_YEAR)
+
+    @staticmethod
+    def _utc(ts: float) -> datetime:
+        return datetime.fromtimestamp(ts, UTC)
+
+    def _total(self) -> float:
+        return self._cum_end[-1] if self._cum_end else 0.0
 
     def _cover(self, *timestamps: float) -> None:
         """Make sure the spans cover the local years of these instants."""
@@ -403,7 +436,9 @@ class Calendar:
         # Near a year's end or start the neighbouring year is needed too.
         years = [self._year_of(ts + shift) for ts in timestamps for shift in (-2 * 86400, 2 * 86400)]
         lo, hi = min(years), max(years)
-        if self._starts:
+        # Keep the years already computed unless they are far away: a question about a
+        # distant year should not compute every year in between.
+        if self._starts and lo - MAX_SEARCH_YEARS <= self._last_year and hi + MAX_SEARCH_YEARS >= self._first_year:
             lo, hi = min(lo, self._first_year), max(hi, self._last_year)
         self._build(lo, hi)
 
@@ -422,23 +457,57 @@ class Calendar:
         self._cover(ta, tb)
         return timedelta(seconds=self._open_before(tb) - self._open_before(ta))
 
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        """The latest instant by which `duration` of open time has passed since `start`."""
+    def add(self, start: datetime, duration: timedelta, *, typed: str | None = None) -> datetime:
+        """The latest instant by which `duration` of open time has passed since `start`.
+
+        `typed` is the duration as the user typed it, for refusals to quote.
+        """
         seconds = duration.total_seconds()
+        amount = repr(typed) if typed else format_hours(seconds)
         if seconds < 0:
             raise InvalidInput("a duration to add must not be negative")
         ts = start.timestamp()
         self._cover(ts)
+        idle_years = 0  # years searched lately without finding any open time
+        while self._total() - self._open_before(ts) <= seconds:
+            found = self._total() - self._open_before(ts)
+            room = LAST_YEAR - self._last_year
+            span_years = max(1, self._last_year - self._year_of(ts) + 1)
+            needed = (seconds - found) / (found / span_years) if found > 0 else 0.0
+            if found > 0 and (room <= 0 or (idle_years == 0 and span_years >= 4 and needed > 4 * room)):
+                raise InvalidInput(
+                    f"{amount} of open time on calendar {self.name!r} from "
+                    f"{self._local_text(ts)} would end after the year {LAST_YEAR}; give a shorter duration"
+                )
+            if room <= 0:
+                raise InvalidInput(
+                    f"calendar {self.name!r} has no open time after {self._local_text(ts)}; "
+                    f"the clock computes years up to {LAST_YEAR}"
+                )
+            # Grow by the estimated years still needed, at most doubling the range:
+            # geometric growth keeps the rebuilds linear in the years finally needed.
+            step = min(math.ceil(needed * 1.1) + 1, max(2 * span_years, MAX_SEARCH_YEARS)) if found > 0 else 2
+            step = max(2, min(step, room))
+            before = self._total()
+            self._build(self._first_year, self._last_year + step)
+            idle_years = 0 if self._total() > before else idle_years + step
+            if idle_years > MAX_SEARCH_YEARS:
+                last = self._ends[-1] if found > 0 and self._ends else ts
+                raise InvalidInput(
+                    f"calendar {self.name!r} has no open time within {MAX_SEARCH_YEARS} years after "
+                    f"{self._local_text(last)}, so {amount} of open time never passes; "
+                    "give it hours for those years or a shorter duration"
+                )
         target = self._open_before(ts) + seconds
-        searched = 0
-        while not self._cum_end or self._cum_end[-1] <= target:
-            if searched > MAX_SEARCH_YEARS:
-                raise InvalidInput(f"calendar {self.name!r} has no open time within {MAX_SEARCH_YEARS} years")
-            self._build(self._first_year, self._last_year + 2)
-            target = self._open_before(ts) + seconds
-            searched += 2
         j = bisect_right(self._cum_end, target)
-        return datetime.fromtimestamp(self._starts[j] + max(0.0, target - self._cum_start[j]), UTC)
+        return self._utc(self._starts[j] + max(0.0, target - self._cum_start[j]))
+
+    def _local_text(self, ts: float) -> str:
+        try:
+            local = self._utc(ts).astimezone(self.zone)
+        except (OverflowError, OSError, ValueError):
+            return f"the year {LAST_YEAR}" if ts > 0 else f"the year {FIRST_YEAR}"
+        return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
 
     def is_open(self, at: datetime) -> bool:
         """Whether the calendar is open at this instant (openings count, closings do not)."""
@@ -447,33 +516,49 @@ class Calendar:
         i = bisect_right(self._starts, ts) - 1
         return i >= 0 and ts < self._ends[i]
 
-    def _next_span(self, ts: float, use_end: bool) -> float:
-        searched = 0
+    def _next_span(self, ts: float, use_end: bool) -> float | None:
+        """The first opening (or closing) at or after `ts`; for a closing, None when
+        there is none within MAX_SEARCH_YEARS and none of the calendar's dated exceptions
+        lies further ahead (it is open from then on)."""
+        horizon = self._year_of(ts) + MAX_SEARCH_YEARS
+        if use_end:
+            dated = [*self.spec.closed_dates, *self._special]
+            horizon = max([horizon, *(d.year + 1 for d in dated)])
+        horizon = min(horizon, LAST_YEAR)
         while True:
             edges = self._ends if use_end else self._starts
             i = bisect_left(edges, ts)
             # The last span's end is only where the computed years stop: look further.
             if i < len(edges) - 1 or (i == len(edges) - 1 and not use_end):
                 return edges[i]
-            if searched > MAX_SEARCH_YEARS:
-                raise InvalidInput(f"calendar {self.name!r} has no open time within {MAX_SEARCH_YEARS} years")
-            self._build(self._first_year, self._last_year + 2)
-            searched += 2
+            if self._last_year >= horizon:
+                if use_end and i == len(edges) - 1:
+                    return None  # open at (or from) ts until the end of the search
+                raise InvalidInput(
+                    f"calendar {self.name!r} has no open time within {MAX_SEARCH_YEARS} years after "
+                    f"{self._local_text(ts)}; give it hours for those years, or ask about an earlier instant"
+                )
+            span = max(2, self._last_year - self._first_year + 1)
+            self._build(self._first_year, min(horizon, self._last_year + span))
 
     def next_open(self, after: datetime) -> datetime:
         """The first opening at or after `after`."""
         ts = after.timestamp()
         self._cover(ts)
-        return datetime.fromtimestamp(self._next_span(ts, use_end=False), UTC)
+        found = self._next_span(ts, use_end=False)
+        assert found is not None
+        return self._utc(found)
 
     def next_close(self, after: datetime) -> datetime | None:
         """The first closing at or after `after` (for a closed instant, that of the next
-        opening); None for a calendar that never closes."""
+        opening); None for a calendar that never closes from then on: always open, or
+        whose closed dates and holidays all lie behind (none within MAX_SEARCH_YEARS)."""
         if self.spec.is_always_open:
             return None
         ts = after.timestamp()
         self._cover(ts)
-        return datetime.fromtimestamp(self._next_span(ts, use_end=True), UTC)
+        found = self._next_span(ts, use_end=True)
+        return None if found is None else self._utc(found)
 
     def open_spans(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
         """The open stretches between two instants, clipped to them."""

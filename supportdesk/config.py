@@ -46,8 +46,13 @@ def current_login() -> str:
 
     try:
         return getpass.getuser()
-    except Exception:  # no passwd entry, e.g. in some containers
-        return "agent"
+    except Exception:  # no passwd entry and no LOGNAME/USER, e.g. in some containers
+        from supportdesk.errors import Refused
+
+        raise Refused(
+            "cannot tell which OS user you are (no passwd entry and no USER or LOGNAME); "
+            f"set {USER_ENV} to your agent login"
+        ) from None
 
 
 def examples_dir() -> Path:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +14,8 @@ from supportdesk.config import examples_dir
 from supportdesk.desk import Desk, TicketDraft
 from supportdesk.errors import InvalidInput
 from supportdesk.model import Actor, parse_close_reason
-from supportdesk.timetext import parse_duration
+from supportdesk.store import Store
+from supportdesk.timetext import parse_duration, to_utc_text
 
 DEMO_FILE = "demo/tickets.toml"
 # The desk's history starts this long before the demo's "now".
@@ -27,18 +30,43 @@ class _Step:
     spec: dict[str, Any]
 
 
-def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = None) -> Desk:
-    """Create a desk at `path` and play the sample tickets so that they end at `now`."""
+def build_demo(
+    path: Path, *, login: str, now: datetime, clock: Callable[[], datetime], script: Path | None = None
+) -> Desk:
+    """Create a desk at `path` and play the sample tickets so that they end at `now`.
+
+    The desk is built in a file beside `path` and renamed into place when complete, so
+    an interrupted build leaves nothing at `path`. `clock` (the real time) stamps when
+    each event was recorded.
+    """
     script = script or examples_dir() / DEMO_FILE
     data = tomllib.loads(script.read_text(encoding="utf-8"))
     policy_path = (script.parent / data["policy"]).resolve()
+    building = path.with_name(f".{path.name}.building-{os.getpid()}")
     desk = Desk.create(
-        path,
+        building,
         login=login,
-        clock=now - HISTORY,
+        clock=clock,
+        now_text=to_utc_text(now - HISTORY),
         policy_text=policy_path.read_text(encoding="utf-8"),
         policy_source=f"examples/{policy_path.name}",
     )
+    try:
+        _play(desk, data, script, login, now, clock)
+        version = desk.policy_version_id
+        desk.close()
+        if path.exists():
+            raise InvalidInput(f"{path} appeared while the demo was being built; give a new --db path")
+        os.replace(building, path)
+    except BaseException:
+        desk.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
+        raise
+    return Desk(Store.open(path), desk.policy, desk.actor, now, version, clock=clock)
+
+
+def _play(desk: Desk, data: dict[str, Any], script: Path, login: str, now: datetime, clock: Callable[[], datetime]) -> None:
     actors = {login: desk.actor}
     for agent in data.get("agents", []):
         added = desk.add_agent(agent["login"], name=agent.get("name"), role=agent.get("role", "engineer"))
@@ -65,7 +93,7 @@ def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = N
         t = data["tickets"][step.ticket]
         # Customers file their own tickets (through the web form); agents do the rest.
         actor = Actor("customer", t["customer"]) if spec["do"] == "file" else actors[spec.get("by", login)]
-        acting = Desk(desk.store, desk.policy, actor, step.at, desk.policy_version_id)
+        acting = Desk(desk.store, desk.policy, actor, step.at, desk.policy_version_id, clock=clock)
         if spec["do"] == "file":
             draft = TicketDraft(
                 subject=t["subject"],
@@ -95,4 +123,3 @@ def build_demo(path: Path, *, login: str, now: datetime, script: Path | None = N
                 acting.escalate(ticket_id, spec["to"], spec["reason"])
             case other:
                 raise InvalidInput(f"{script.name}: unknown step {other!r}")
-    return Desk(desk.store, desk.policy, desk.actor, now)

@@ -7,6 +7,7 @@ so a refused call leaves the desk exactly as it was.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,11 +34,18 @@ from supportdesk.model import (
 from supportdesk.policy import Policy, load_policy, policy_digest
 from supportdesk.query import Filter, build_filter, check_email, check_names
 from supportdesk.store import Store
-from supportdesk.timetext import from_utc_text, parse_instant, to_utc_text
+from supportdesk.text import check_body, check_fields, check_line
+from supportdesk.timetext import format_local, from_utc_text, parse_instant, to_utc_text
 
 AGENT_ROLES = ("admin", "engineer")
-# What closing needs to know of each ticket: enough to read 10 000 of them quickly.
-CLOSE_COLUMNS = ("status", "first_response_at", "respond_by", "resolve_by", "respond_breached_at", "resolve_breached_at")
+# What closing needs to know of each ticket (every column it may change, with their
+# previous values for the events): enough to read 10 000 of them quickly.
+CLOSE_COLUMNS = (
+    "status", "created_at", "updated_at", "first_response_at", "respond_by", "resolve_by", "due_at", "risk_at",
+    "paused_at", "paused_seconds", "sla", "respond_breached_at", "resolve_breached_at", "resolved_at", "closed_at",
+    "close_reason",
+)
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -164,18 +172,74 @@ class _Staffing:
 
 
 class Desk:
-    """An open desk acting for one actor at one instant."""
+    """An open desk acting for one actor at one instant.
 
-    def __init__(self, store: Store, policy: Policy, actor: Actor, now: datetime, policy_version: int | None = None):
+    With a `clock` and no pinned instant (no `--now`), a write takes its instant from the
+    clock once it holds the write lock, so writers queued behind each other write history
+    in order. A pinned instant (`--now`) stays fixed, and a write with it is refused where
+    it would land before a ticket's last event.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        actor: Actor,
+        now: datetime,
+        policy_version: int | None = None,
+        *,
+        clock: Clock | None = None,
+        pinned: bool = True,
+    ):
         self.store = store
         self.policy = policy
         self.actor = actor
-        self.now = now.astimezone(UTC).replace(microsecond=0)
-        self.now_text = to_utc_text(self.now)
+        self._clock = clock
+        self.pinned = pinned or clock is None
+        self._set_now(now)
         self._policy_version = policy_version
+        self.created = False  # True when opening made a new default desk
+        store.on_begin = self._began
         current = policy.__dict__.get("_holiday_cache")
         if not (isinstance(current, _StoredHolidays) and current.store is store):
             policy.use_holiday_cache(_StoredHolidays(store))
+
+    def _set_now(self, now: datetime) -> None:
+        self.now = now.astimezone(UTC).replace(microsecond=0)
+        self.now_text = to_utc_text(self.now)
+
+    def _began(self) -> tuple[str, str | None]:
+        """The write lock is held: take the instant (unless pinned) and name the operation."""
+        import secrets
+
+        real = self._clock().astimezone(UTC).replace(microsecond=0) if self._clock else None
+        if real is not None and not self.pinned:
+            self._set_now(real)
+        stamp = real or self.now
+        return f"{stamp:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}", to_utc_text(real) if real else None
+
+    @property
+    def as_of(self) -> str | None:
+        """Under a pinned instant, views leave out what was filed after it."""
+        return self.now_text if self.pinned else None
+
+    def _when(self, text: str) -> str:
+        return format_local(from_utc_text(text), self.policy.zone)
+
+    def _check_order(self, row: dict[str, Any]) -> None:
+        """Refuse a write that would land before the ticket was filed or last changed."""
+        last = max(row["created_at"], row.get("updated_at") or row["created_at"])
+        if self.now_text < last:
+            what = "was filed" if last == row["created_at"] else "last changed"
+            raise Refused(
+                f"ticket #{row['id']} {what} at {self._when(last)}, after the instant of this change "
+                f"({self._when(self.now_text)}); history stays in order: use a later --now, or none"
+            )
+
+    def _change(self, row: dict[str, Any], values: dict[str, Any], events: list[Event], messages: list[Message] | None = None) -> TicketChange:
+        """A change to a stored ticket at the desk's instant, checked to keep history in order."""
+        self._check_order(row)
+        return TicketChange(row["id"], values | {"updated_at": self.now_text}, events, messages or [], before=row)
 
     @property
     def policy_version_id(self) -> int:
@@ -185,17 +249,25 @@ class Desk:
             self._policy_version = row["id"] if row else 0
         return self._policy_version
 
-    def _warm_holidays(self, policy: Policy) -> None:
-        """Cache the holidays of the policy's calendars around now (inside a transaction)."""
+    def _missing_holidays(self, policy: Policy) -> list[tuple[Any, int, Any]]:
+        """The holidays around now that the desk's cache lacks, computed (python-holidays
+        takes a tenth of a second or more, so this runs before any write lock)."""
         from supportdesk.clock import compute_holidays
 
         # A calendar asked about year Y reads Y-2 … Y+1: cover that around now.
         years = range(self.now.year - 2, self.now.year + 4)
+        found: list[tuple[Any, int, Any]] = []
         for rule in policy.holiday_rules:
             missing = [y for y in years if self.store.cached_holidays(rule.country, rule.subdivision, y) is None]
             if missing:
-                for year, found in compute_holidays(rule, missing).items():
-                    self.store.cache_holidays(rule.country, rule.subdivision, year, found.to_json())
+                found += [(rule, year, days) for year, days in compute_holidays(rule, missing).items()]
+        return found
+
+    def _cache_holidays(self, found: list[tuple[Any, int, Any]]) -> None:
+        """Keep computed holidays in the desk (inside the use case's transaction, so a
+        refused command leaves the file as it was; writing a year twice is harmless)."""
+        for rule, year, days in found:
+            self.store.cache_holidays(rule.country, rule.subdivision, year, days.to_json())
 
     # ---- opening ---------------------------------------------------------------------
 
@@ -205,19 +277,21 @@ class Desk:
         location: DeskLocation,
         *,
         login: str,
-        clock: datetime,
+        clock: Clock,
         now_text: str | None = None,
     ) -> Desk:
         """Open the desk at `location` (creating the default desk on first use)."""
         if not location.explicit and not location.path.exists():
-            return cls.create(location.path, login=login, clock=clock, now_text=now_text)
+            desk = cls.create(location.path, login=login, clock=clock, now_text=now_text)
+            desk.created = True
+            return desk
         store = Store.open(location.path)
         try:
             policy_row = store.latest_policy()
             if policy_row is None:
                 raise InvalidInput(f"the desk {location.path} has no policy; apply one with `supportdesk policy apply FILE`")
             policy = load_policy(policy_row["toml"], f"policy version {policy_row['id']}", verify_holidays=False)
-            now = resolve_now(now_text, policy, clock)
+            now = resolve_now(now_text, policy, clock())
             agent = store.agent_by_login(login)
             if agent is None or not agent["active"]:
                 raise Refused(
@@ -228,7 +302,7 @@ class Desk:
         except BaseException:
             store.close()
             raise
-        return cls(store, policy, actor, now, policy_row["id"])
+        return cls(store, policy, actor, now, policy_row["id"], clock=clock, pinned=bool(now_text))
 
     @classmethod
     def create(
@@ -236,20 +310,22 @@ class Desk:
         path: Path,
         *,
         login: str,
-        clock: datetime,
+        clock: Clock,
         now_text: str | None = None,
         policy_text: str | None = None,
         policy_source: str = "default",
     ) -> Desk:
-        """Create a desk with a policy (the default one if none) and its first admin."""
+        """Create a desk with a policy (the default one if none) and its first admin; the
+        file appears at `path` only once it is complete."""
         from supportdesk.policy import DEFAULT_POLICY_PATH
 
         if policy_text is None:
             policy_text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
         policy = load_policy(policy_text, policy_source)
-        now = resolve_now(now_text, policy, clock)
-        store = Store.create(path)
+        now = resolve_now(now_text, policy, clock())
+        store = Store.create(path, publish=False)
         try:
+            store.on_begin = lambda: (None, to_utc_text(clock()))
             with store.transaction():
                 agent_id = store.insert_agent(
                     {"login": login, "name": login, "role": "admin", "created_at": to_utc_text(now)}
@@ -274,10 +350,11 @@ class Desk:
                         )
                     ]
                 )
-                desk = cls(store, policy, actor, now, version)
-                desk._warm_holidays(policy)
+                desk = cls(store, policy, actor, now, version, clock=clock, pinned=bool(now_text))
+                desk._cache_holidays(desk._missing_holidays(policy))
+            store.publish()
         except BaseException:
-            store.close()
+            store.discard()
             raise
         return desk
 
@@ -288,9 +365,16 @@ class Desk:
 
     # ---- reading ---------------------------------------------------------------------
 
+    def _visible_row(self, ticket_id: int) -> dict[str, Any]:
+        """A ticket's row; under a pinned past instant a ticket filed later does not exist yet."""
+        row = self.store.ticket(ticket_id)
+        if self.as_of is not None and row["created_at"] > self.as_of:
+            raise NotFound(f"no ticket #{ticket_id} at {self._when(self.as_of)}: it was filed later, at {self._when(row['created_at'])}")
+        return row
+
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         """One ticket as JSON, with its description, messages and events."""
-        row = self.store.ticket(ticket_id)
+        row = self._visible_row(ticket_id)
         result = ticket_json(row)
         result["body"] = row["body"]
         result["messages"] = [message_json(m) for m in self.store.messages(ticket_id)]
@@ -304,7 +388,9 @@ class Desk:
             now=self.now,
             priorities_known=self.policy.priority_names,
             departments_known=self.policy.department_names,
+            agents_known=tuple(a["login"] for a in self.store.agents()) if options.get("assignee") else (),
             me=self.actor.name,
+            as_of=self.as_of,
             **options,
         )
 
@@ -317,7 +403,7 @@ class Desk:
     def log(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Events of one ticket, or the latest of the whole desk, oldest first."""
         if ticket_id is not None:
-            self.store.ticket(ticket_id)  # NotFound for a bad id
+            self._visible_row(ticket_id)  # NotFound for a bad id
         return [event_json(e) for e in self.store.events(ticket_id, limit)]
 
     def agents(self) -> list[dict[str, Any]]:
@@ -347,19 +433,33 @@ class Desk:
             details["before"] = {"respond_by": before["respond_by"], "resolve_by": before["resolve_by"]}
         return self._event("deadlines", details, ticket_id)
 
-    def _recompute(self, rows: list[dict[str, Any]], reason: str, policy: Policy | None = None) -> list[TicketChange]:
-        """Changes that bring open tickets' deadlines in line with the policy (only those that move)."""
+    def _recompute(
+        self,
+        rows: list[dict[str, Any]],
+        reason: str,
+        policy: Policy | None = None,
+        planned: dict[int, tuple[str, dict[str, Any]]] | None = None,
+        restamp: bool = False,
+    ) -> list[TicketChange]:
+        """Changes that bring open tickets' deadlines in line with the policy (only those
+        that move). `planned` holds deadlines worked out earlier, by ticket id with the
+        `updated_at` they were worked out from; they are used while still current."""
         policy = policy or self.policy
+        planned = planned or {}
         changes = []
         for row in rows:
-            values = sla.plan_for_row(policy, row, self.now) | {"policy_version": self.policy_version_id}
+            known = planned.get(row["id"])
+            fresh = known[1] if known and known[0] == row["updated_at"] else sla.plan_for_row(policy, row, self.now)
+            values = fresh | {"policy_version": self.policy_version_id}
             # Only tickets whose deadlines move change (and get an event); the others keep
             # the policy version their deadlines came from.
             keys = ("respond_by", "resolve_by", "due_at", "risk_at", "priority_rank", "sla")
-            if all(values[k] == row.get(k) for k in keys):
+            # With `restamp` (an input such as the package changed) a ticket also moves to
+            # the version in force, so that its version still says where its deadlines came from.
+            stale = restamp and row.get("policy_version") != values["policy_version"]
+            if all(values[k] == row.get(k) for k in keys) and not stale:
                 continue
-            values["updated_at"] = self.now_text
-            changes.append(TicketChange(row["id"], values, [self._deadline_event(values, reason, row, row["id"])]))
+            changes.append(self._change(row, values, [self._deadline_event(values, reason, row, row["id"])]))
         return changes
 
     def _staffing(self) -> _Staffing:
@@ -406,24 +506,20 @@ class Desk:
 
     def file_ticket(self, draft: TicketDraft) -> dict[str, Any]:
         """File a ticket for a customer (created on first contact); returns the ticket."""
-        subject = draft.subject.strip()
-        body = draft.body.strip()
-        if not subject:
-            raise InvalidInput("the subject is empty; give one with --subject")
-        if len(subject) > 200:
-            raise InvalidInput(f"the subject is {len(subject)} characters long; keep it under 200")
-        if not body:
-            raise InvalidInput("the body is empty; give it with --body TEXT or --body - (stdin)")
+        from supportdesk.text import SUBJECT_MAX
+
+        subject = check_line(draft.subject, "the subject", limit=SUBJECT_MAX)
+        body = check_body(draft.body, "the body", max_bytes=self.policy.body_max_bytes)
+        fields = check_fields(draft.fields)
+        category = check_line(draft.category, "--category", limit=100) if draft.category is not None else None
+        service = check_line(draft.service, "--service", limit=200) if draft.service is not None else None
         email = check_email(draft.customer)
         policy = self.policy
-        priority = (draft.priority or policy.default_priority).strip().lower()
-        department = (draft.department or policy.default_department).strip().lower()
-        channel = (draft.channel or policy.default_channel).strip().lower()
-        check_names("priority", (priority,), policy.priority_names)
-        check_names("department", (department,), policy.department_names)
-        check_names("channel", (channel,), policy.channel_names)
-        now = self.now_text
+        priority = check_names("priority", (draft.priority or policy.default_priority,), policy.priority_names)[0]
+        department = check_names("department", (draft.department or policy.default_department,), policy.department_names)[0]
+        channel = check_names("channel", (draft.channel or policy.default_channel,), policy.channel_names)[0]
         with self.store.transaction():
+            now = self.now_text
             customer = self.store.customer_by_email(email)
             if customer is None:
                 customer_id = self.store.insert_customer({"email": email, "created_at": now})
@@ -443,10 +539,10 @@ class Desk:
                 "priority": priority,
                 "department": department,
                 "channel": channel,
-                "category": draft.category,
-                "service": draft.service,
+                "category": category,
+                "service": service,
                 "customer_id": customer_id,
-                "fields": json.dumps(draft.fields, ensure_ascii=False, sort_keys=True),
+                "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
                 "flags": "[]",
                 "created_at": now,
                 "updated_at": now,
@@ -472,9 +568,7 @@ class Desk:
 
     def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> dict[str, Any]:
         """Add a public reply (the first one is the first response) or an internal note."""
-        body = text.strip()
-        if not body:
-            raise InvalidInput("the message is empty; give it with -m TEXT or -m - (stdin)")
+        body = check_body(text, "the message", max_bytes=self.policy.body_max_bytes)
         with self.store.transaction():
             row = self.store.ticket(ticket_id)
             self.store.apply(self._reply_change(row, body, internal))
@@ -483,7 +577,7 @@ class Desk:
     def _reply_change(self, row: dict[str, Any], body: str, internal: bool) -> TicketChange:
         ticket_id = row["id"]
         now = self.now_text
-        values: dict[str, Any] = {"updated_at": now}
+        values: dict[str, Any] = {}
         if internal:
             event = self._event("note", {"internal": True, "length": len(body)})
         else:
@@ -502,7 +596,7 @@ class Desk:
                 values |= self._clock_values(row, first_response_at=now, status=values.get("status", row["status"]))
             event = self._event("reply", details)
         message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
-        return TicketChange(ticket_id, values, [event], [message])
+        return self._change(row, values, [event], [message])
 
     def assign(self, ticket_id: int, to: str) -> dict[str, Any]:
         """Give a ticket to an agent (`me`, a login, or `none` to unassign)."""
@@ -528,13 +622,14 @@ class Desk:
         if row["assignee_id"] == agent_id:
             raise Refused(f"ticket #{ticket_id} is already assigned to {login or 'nobody'}")
         event = self._event("assign", {"before": {"assignee": row["assignee"]}, "after": {"assignee": login}})
-        return TicketChange(ticket_id, {"assignee_id": agent_id, "updated_at": self.now_text}, [event])
+        return self._change(row, {"assignee_id": agent_id}, [event])
 
     def _move(self, ticket_id: int, action: Action, kind: str) -> dict[str, Any]:
         with self.store.transaction():
             row = self.store.ticket(ticket_id)
             status = transition(ticket_id, row["status"], action)
-            values: dict[str, Any] = {"status": status.value, "updated_at": self.now_text}
+            self._check_order(row)
+            values: dict[str, Any] = {"status": status.value}
             if action is Action.WAIT:
                 values["paused_at"] = self.now_text
             elif row["paused_at"] is not None:
@@ -544,7 +639,7 @@ class Desk:
             details = {"before": {"status": row["status"], "resolve_by": row["resolve_by"]}, "after": {"status": status.value, "resolve_by": values["resolve_by"]}}
             if "paused_seconds" in values:
                 details["paused_seconds"] = values["paused_seconds"] - row["paused_seconds"]
-            self.store.apply(TicketChange(ticket_id, values, [self._event(kind, details)]))
+            self.store.apply(self._change(row, values, [self._event(kind, details)]))
         return self.ticket(ticket_id)
 
     def wait(self, ticket_id: int) -> dict[str, Any]:
@@ -565,6 +660,7 @@ class Desk:
     def _reopen_change(self, row: dict[str, Any]) -> TicketChange:
         ticket_id = row["id"]
         transition(ticket_id, row["status"], Action.REOPEN)
+        self._check_order(row)
         ended = row["closed_at"] or row["resolved_at"]
         within = self.policy.reopen_within_days
         if within is not None and ended is not None:
@@ -594,12 +690,11 @@ class Desk:
             "resolved_at": None,
             "closed_at": None,
             "close_reason": None,
-            "updated_at": self.now_text,
         }
         if ended is not None:
             values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, ended, self.now)
         values |= self._clock_values(row, **values)
-        return TicketChange(ticket_id, values, [event])
+        return self._change(row, values, [event])
 
     def close_tickets(
         self, ids: list[int], reason: CloseReason, *, dry_run: bool = False
@@ -639,7 +734,12 @@ class Desk:
             if target is None:
                 outcome.skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
                 continue
-            values: dict[str, Any] = {"status": target.value, "updated_at": now, "due_at": None, "risk_at": None, "paused_at": None}
+            self._check_order(row)
+            values: dict[str, Any] = {"status": target.value, "due_at": None, "risk_at": None, "paused_at": None}
+            if row["paused_at"] is not None:
+                # The pause ends with the ticket: its open time counts as paused, so a
+                # reopen later starts from the deadline the ticket had when it closed.
+                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, row["paused_at"], self.now)
             if row["first_response_at"] is None and row["respond_by"] and row["respond_by"] < now and not row["respond_breached_at"]:
                 values["respond_breached_at"] = row["respond_by"]
             if row["resolve_by"] and row["resolve_by"] < now and not row["resolve_breached_at"] and before != Status.RESOLVED:
@@ -655,7 +755,7 @@ class Desk:
             if breached:
                 details["breached"] = breached
             event = self._event("close", details, row["id"])
-            changes.append(TicketChange(row["id"], values, [event]))
+            changes.append(self._change(row, values, [event]))
             outcome.changed.append({"id": row["id"], "before": before, "after": target.value})
         if changes and not dry_run:
             self.store.apply_many(changes)
@@ -682,6 +782,15 @@ class Desk:
         policy = load_policy(text, source)
         policy.use_holiday_cache(_StoredHolidays(self.store))
         digest = policy_digest(text)
+        # The expensive part — holidays and every open ticket's new deadlines — is worked
+        # out before the write lock; inside it only tickets changed meanwhile are redone.
+        holidays = self._missing_holidays(policy)
+        known = (set(policy.priority_names), set(policy.channel_names))
+        planned = {
+            r["id"]: (r["updated_at"], sla.plan_for_row(policy, r, self.now))
+            for r in self.store.active_tickets()
+            if r["priority"] in known[0] and r["channel"] in known[1]  # else refused below
+        }
         with self.store.transaction():
             current = self.store.latest_policy()
             if current is not None and current["sha256"] == digest:
@@ -695,9 +804,9 @@ class Desk:
             version = self.store.insert_policy_version(
                 {"applied_at": self.now_text, "applied_by": self.actor.label, "source": source, "sha256": digest, "toml": text}
             )
-            self._warm_holidays(policy)
+            self._cache_holidays(holidays)
             self._policy_version = version
-            changes = self._recompute(self.store.active_tickets(), f"policy version {version}", policy)
+            changes = self._recompute(self.store.active_tickets(), f"policy version {version}", policy, planned)
             self.store.apply_many(changes)
             self.store.insert_events(
                 [self._event("policy_applied", {"version": version, "source": source, "recomputed": len(changes), "before": {"version": current["id"] if current else None}, "after": {"version": version}})]
@@ -725,8 +834,16 @@ class Desk:
         keys = ("id", "layer", "person", "starts_at", "ends_at", "reason", "created_by", "created_at")
         return [{k: r[k] for k in keys} for r in rows]
 
-    def add_override(self, layer: str, person: str, starts: datetime, ends: datetime, reason: str = "") -> dict[str, Any]:
-        """Put `person` on a layer from `starts` until `ends`."""
+    def add_override(
+        self, layer: str, person: str, starts: datetime, ends: datetime, reason: str = "",
+        *, starts_text: str | None = None, ends_text: str | None = None,
+    ) -> dict[str, Any]:
+        """Put `person` on a layer from `starts` until `ends` (typed as `starts_text` and
+        `ends_text`, which refusals quote next to what they were read as)."""
+        from supportdesk.timetext import WEEKDAYS
+        from supportdesk.timetext import format_local as local
+
+        zone = self.policy.zone
         names = [l.name for l in self.policy.layers]
         if layer not in names:
             raise InvalidInput(
@@ -737,9 +854,24 @@ class Desk:
             known = ", ".join(a["login"] for a in self.store.agents() if a["active"])
             raise NotFound(f"no agent {person!r}; agents of this desk: {known}")
         if ends <= starts:
-            raise InvalidInput("an override must end after it starts; check --from and --until")
+            said_from = f"--from {starts_text!r} is" if starts_text else "it would start"
+            said_until = f"--until {ends_text!r} is" if ends_text else "end"
+            # "fri 18:00" is the coming Friday: on a weekend, "last fri 18:00" is likely meant.
+            weekday_first = bool(starts_text) and starts_text.strip().split(" ")[0].lower()[:3] in WEEKDAYS
+            hint = (
+                f"give a later --until, or --from 'last {starts_text.strip()}' for the one before"
+                if weekday_first
+                else "give a later --until or an earlier --from"
+            )
+            raise InvalidInput(
+                f"{said_from} {local(starts, zone)} but {said_until} {local(ends, zone)}; "
+                f"the override must end after it starts: {hint}"
+            )
         if ends <= self.now:
-            raise InvalidInput("the override would end in the past; give a later --until")
+            until = f"--until {ends_text!r} is {local(ends, zone)}" if ends_text else f"it ends {local(ends, zone)}"
+            raise InvalidInput(
+                f"{until} and now is {local(self.now, zone)}: the override would end in the past; give a later --until"
+            )
         row = {
             "layer": layer,
             "person": person,
@@ -750,6 +882,18 @@ class Desk:
             "created_at": self.now_text,
         }
         with self.store.transaction():
+            same = next(
+                (
+                    o for o in self.store.overrides()
+                    if (o["layer"], o["person"], o["starts_at"], o["ends_at"]) == (layer, person, row["starts_at"], row["ends_at"])
+                ),
+                None,
+            )
+            if same is not None:
+                raise Refused(
+                    f"{person} already covers {layer} from {local(starts, zone)} until {local(ends, zone)} "
+                    f"(override {same['id']}); nothing added: `supportdesk oncall override list` shows it"
+                )
             override_id = self.store.insert_override(row)
             self.store.insert_events([self._event("oncall_override", {"id": override_id} | row)])
         return next(o for o in self.overrides(include_past=True) if o["id"] == override_id)
@@ -766,20 +910,20 @@ class Desk:
 
     def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
         """Change a ticket's priority; its deadlines are recomputed in the same transaction."""
-        name = priority.strip().lower()
-        check_names("priority", (name,), self.policy.priority_names)
+        name = check_names("priority", (priority,), self.policy.priority_names)[0]
+        reason = check_line(reason, "--reason", required=False)
         with self.store.transaction():
             row = self.store.ticket(ticket_id)
             if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
                 raise Refused(f"ticket #{ticket_id} is {row['status']}: its priority no longer matters; reopen it first")
             if row["priority"] == name:
                 raise Refused(f"ticket #{ticket_id} is already {name}")
-            values = {"priority": name, "updated_at": self.now_text} | self._clock_values(row, priority=name)
+            values = {"priority": name} | self._clock_values(row, priority=name)
             events = [
                 self._event("priority", {"before": {"priority": row["priority"]}, "after": {"priority": name}, "reason": reason.strip()}),
                 self._deadline_event(values, f"priority {row['priority']} → {name}", row),
             ]
-            self.store.apply(TicketChange(ticket_id, values, events))
+            self.store.apply(self._change(row, values, events))
         return self.ticket(ticket_id)
 
     def set_package(self, email: str, package: str | None) -> dict[str, Any]:
@@ -798,7 +942,7 @@ class Desk:
                 raise Refused(f"{address} already has package {package or 'none'}")
             self.store.set_customer(customer["id"], {"package": package})
             rows = [r | {"package": package} for r in self.store.active_tickets(customer["id"])]
-            changes = self._recompute(rows, f"package {customer['package'] or 'none'} → {package or 'none'}")
+            changes = self._recompute(rows, f"package {customer['package'] or 'none'} → {package or 'none'}", restamp=True)
             self.store.apply_many(changes)
             self.store.insert_events(
                 [self._event("customer_package", {"customer": address, "before": {"package": customer["package"]}, "after": {"package": package}, "recomputed": len(changes)})]
@@ -824,16 +968,16 @@ class Desk:
     ) -> Triage:
         """The open queue in breach order, its counts, and who is on call now."""
         if department is not None:
-            department = department.strip().lower()
-            check_names("department", (department,), self.policy.department_names)
+            department = check_names("department", (department,), self.policy.department_names)[0]
         if mine and unassigned:
             raise InvalidInput("choose one of --mine and --unassigned")
         if limit < 1:
             raise InvalidInput(f"--limit must be 1 or more, not {limit}")
         assignee_id = self.actor.id if mine else None
         due_before = to_utc_text(self.now + breaching_within) if breaching_within is not None else None
-        rows = self.store.queue(limit=limit, department=department, assignee_id=assignee_id, unassigned=unassigned, due_before=due_before)
-        counts = self.store.queue_counts(self.now_text, department, assignee_id, unassigned)
+        scope = dict(department=department, assignee_id=assignee_id, unassigned=unassigned, due_before=due_before, filed_by=self.as_of)
+        rows = self.store.queue(limit=limit, **scope)
+        counts = self.store.queue_counts(self.now_text, **scope)
         duties = self.time().oncall().at(self.now) if self.policy.layers else []
         tickets = []
         for rank, row in enumerate(rows, start=1):
@@ -853,7 +997,7 @@ class Desk:
     def _escalation_change(self, row: dict[str, Any], level: int, reason: str, staffing: _Staffing, automatic: bool) -> tuple[TicketChange, dict[str, Any] | None, dict[str, Any]]:
         level_name, people = staffing.levels[level]
         agent = staffing.pick(people)
-        values: dict[str, Any] = {"escalation_level": level, "updated_at": self.now_text}
+        values: dict[str, Any] = {"escalation_level": level}
         if agent is not None:
             values["assignee_id"] = agent["id"]
         details: dict[str, Any] = {"reason": reason, "automatic": automatic}
@@ -877,7 +1021,7 @@ class Desk:
                 f"#{row['id']} ({row['priority']}, {row['customer']}) was escalated to {level_name}: {reason}. "
                 f"Deadline {row['due_at'] or '-'}. `supportdesk show {row['id']}`",
             )
-        return TicketChange(row["id"], values, [event]), notice, summary
+        return self._change(row, values, [event]), notice, summary
 
     def escalate(self, ticket_id: int, level_name: str, reason: str) -> dict[str, Any]:
         """Raise (or lower) a ticket to a level; the person on call there gets it."""
@@ -900,10 +1044,10 @@ class Desk:
         levels = self.policy.escalation
         if not levels:
             raise NotFound("this policy defines no escalation levels; add [[escalation.levels]] to it")
+        holidays = [] if dry_run else self._missing_holidays(self.policy)
         with self._writing(dry_run):
-            if not dry_run:
-                self._warm_holidays(self.policy)
-            rows = self.store.overdue(self.now_text)
+            self._cache_holidays(holidays)
+            rows = self.store.overdue(self.now_text, filed_by=self.as_of)
             staffing = self._staffing()
             changes, notices, escalated, skipped = [], [], [], []
             for row in rows:
@@ -947,12 +1091,12 @@ class Desk:
             raise InvalidInput(f"{login!r} is not a login; use the person's OS user name, e.g. alice")
         if role not in AGENT_ROLES:
             raise InvalidInput(f"unknown role {role!r}; use one of: {', '.join(AGENT_ROLES)}")
-        if self.store.agent_by_login(login):
-            raise Refused(f"agent {login} already exists")
-        now = self.now_text
+        address = check_email(email) if email else None
         with self.store.transaction():
+            if self.store.agent_by_login(login):
+                raise Refused(f"agent {login} already exists")
             self.store.insert_agent(
-                {"login": login, "name": name or login, "email": check_email(email) if email else None, "role": role, "created_at": now}
+                {"login": login, "name": name or login, "email": address, "role": role, "created_at": self.now_text}
             )
             self.store.insert_events([self._event("agent_added", {"login": login, "role": role})])
         return next(a for a in self.agents() if a["login"] == login)

@@ -196,8 +196,22 @@ def m003_sla(db: sqlite_utils.Database) -> None:
     )
 
 
+def m004_event_audit(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- When the event was really written (its `at` may be an earlier --now), the
+        -- previous and new value of every ticket column it changed, and the operation
+        -- (one command, one transaction) it belongs to.
+        ALTER TABLE events ADD COLUMN recorded_at TEXT;
+        ALTER TABLE events ADD COLUMN changes TEXT;             -- JSON: {column: [before, after]}
+        ALTER TABLE events ADD COLUMN operation TEXT;
+        CREATE INDEX events_operation ON events(operation) WHERE operation IS NOT NULL;
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
-MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla)
+MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla, m004_event_audit)
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 

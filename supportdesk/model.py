@@ -70,6 +70,15 @@ TRANSITIONS: dict[Action, dict[Status, Status]] = {
     Action.REOPEN: {Status.RESOLVED: Status.OPEN, Status.CLOSED: Status.OPEN},
 }
 
+# What each action is called in a refusal, and what would work instead.
+_ACTION_WORDS = {
+    Action.RESPOND: "it cannot take a public reply",
+    Action.WAIT: "it cannot be put on hold",
+    Action.RESUME: "there is nothing to resume",
+    Action.RESOLVE: "it cannot be resolved",
+    Action.CLOSE: "it cannot be closed again",
+    Action.REOPEN: "there is nothing to reopen",
+}
 _WHAT_WORKS = {
     Action.RESPOND: "reopen it first with `supportdesk reopen {id}`",
     Action.WAIT: "only new or open tickets can wait on the customer",
@@ -91,7 +100,7 @@ def transition(ticket_id: int, status: Status | str, action: Action) -> Status:
     target = next_status(current, action)
     if target is None:
         hint = _WHAT_WORKS[action].format(id=ticket_id)
-        raise Refused(f"ticket #{ticket_id} is {current.value}: cannot {action.value} it; {hint}")
+        raise Refused(f"ticket #{ticket_id} is {current.value}: {_ACTION_WORDS[action]}; {hint}")
     return target
 
 
@@ -100,14 +109,17 @@ def parse_close_reason(text: str) -> CloseReason:
     try:
         return CloseReason(text.strip().lower())
     except ValueError:
+        from supportdesk.query import quoted
+
         valid = ", ".join(r.value for r in CloseReason)
-        raise InvalidInput(f"unknown close reason {text!r}; use one of: {valid}") from None
+        raise InvalidInput(f"unknown close reason {quoted(text)}; use one of: {valid}") from None
 
 
 def parse_statuses(text: str) -> tuple[Status, ...]:
     """Comma-separated statuses; `active` means new, open and pending."""
     result: list[Status] = []
-    for part in (p.strip().lower() for p in text.split(",")):
+    for typed in (p.strip() for p in text.split(",")):
+        part = typed.lower()
         if not part:
             continue
         if part == "active":
@@ -116,8 +128,10 @@ def parse_statuses(text: str) -> tuple[Status, ...]:
         try:
             result.append(Status(part))
         except ValueError:
+            from supportdesk.query import quoted
+
             valid = ", ".join([s.value for s in Status] + ["active"])
-            raise InvalidInput(f"unknown status {part!r}; use one of: {valid}") from None
+            raise InvalidInput(f"unknown status {quoted(typed)}; use one of: {valid}") from None
     if not result:
         raise InvalidInput("--status is empty; give a status such as open or active")
     return tuple(dict.fromkeys(result))
@@ -163,12 +177,32 @@ class Message:
 
 @dataclass
 class TicketChange:
-    """One ticket's new values with the events and messages that explain them."""
+    """One ticket's new values with the events and messages that explain them.
+
+    `before` is the ticket row the change was planned from: the store records the
+    previous and new value of every column that changes on the change's first event,
+    so that history replays to the ticket row and can be undone.
+    """
 
     ticket_id: int | None  # None: a new ticket, `values` is the whole row
     values: dict[str, Any]
     events: list[Event] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    before: dict[str, Any] | None = None
+
+    def column_changes(self) -> dict[str, list[Any]]:
+        """{column: [before, after]} for every column this change sets to a new value."""
+        if self.ticket_id is None or self.before is None:
+            return {c: [None, v] for c, v in self.values.items() if c not in UNTRACKED_COLUMNS}
+        return {
+            c: [self.before[c], v]
+            for c, v in self.values.items()
+            if c not in UNTRACKED_COLUMNS and self.before[c] != v
+        }
+
+
+# Columns every change touches or that the events already are: not repeated in `changes`.
+UNTRACKED_COLUMNS = frozenset({"updated_at"})
 
 
 # The ticket JSON contract (DESIGN.md); adding fields is fine, renaming is breaking.
@@ -218,9 +252,12 @@ def event_json(row: dict[str, Any]) -> dict[str, Any]:
         "id": row["id"],
         "ticket_id": row["ticket_id"],
         "at": row["at"],
+        "recorded_at": row.get("recorded_at"),
         "actor": row["actor"],
         "kind": row["kind"],
+        "operation": row.get("operation"),
         "details": json.loads(row["details"]) if row.get("details") else {},
+        "changes": json.loads(row["changes"]) if row.get("changes") else {},
     }
 
 

@@ -168,6 +168,36 @@ def _non_negative_int(value: Any) -> int:
     return number
 
 
+# Day counts (reopen window, claim window) are at most this: a longer one would overflow
+# the dates computed from it, and no rule needs more than a century.
+MAX_DAYS = 36500
+
+
+def _days(value: Any) -> int:
+    number = _non_negative_int(value)
+    if number > MAX_DAYS:
+        raise InvalidInput(f"must be at most {MAX_DAYS} days (100 years), not {number}")
+    return number
+
+
+# Priority ranks: 1 is the most urgent; a rank is stored on every ticket (an SQLite integer).
+MAX_RANK = 1000
+
+
+def _rank(value: Any) -> int:
+    number = _int(value)
+    if not 1 <= number <= MAX_RANK:
+        raise InvalidInput(f"must be between 1 (the most urgent) and {MAX_RANK}, not {number}")
+    return number
+
+
+def _body_limit(value: Any) -> int:
+    number = _int(value)
+    if not 1_000 <= number <= 50_000_000:
+        raise InvalidInput(f"must be between 1000 and 50000000 bytes, not {number}")
+    return number
+
+
 def _zone(value: Any) -> str:
     text = _text(value)
     try:
@@ -494,6 +524,7 @@ class Policy:
     rules: Rules = Rules()
     escalation: tuple[EscalationLevel, ...] = ()
     at_risk_share: float = 0.25
+    body_max_bytes: int = 1_000_000
     notify_to: tuple[str, ...] = ()
     notify_types: tuple[str, ...] = ()
     page_channel: str = "sms"
@@ -720,7 +751,7 @@ LAYER_KEYS = (
 )
 PRIORITY_KEYS = (
     Key("name", None, "The priority's name, e.g. critical.", _name, required=True),
-    Key("rank", None, "1 is the most urgent; default: the order in the file.", _optional(_int)),
+    Key("rank", None, "1 is the most urgent; default: the order in the file.", _optional(_rank)),
     Key("meaning", "", "When to choose it, in the provider's words."),
     Key("respond", None, "First-response target, e.g. \"1h\".", _optional(_duration)),
     Key("resolve", None, "Resolution target, e.g. \"4h\".", _optional(_duration)),
@@ -775,7 +806,7 @@ RESELLER_KEYS = (
     Key("reseller_channels", (), "Channels resellers may file through; empty: any.", _name_list),
 )
 REOPEN_KEYS = (
-    Key("within_days", None, "A resolved or closed ticket may be reopened within this many days (0: never; absent: always).", _optional(_non_negative_int)),
+    Key("within_days", None, "A resolved or closed ticket may be reopened within this many days (0: never; absent: always).", _optional(_days)),
 )
 DUPLICATE_KEYS = (
     Key("action", "flag", "A ticket repeating an open one of the same customer: allow, flag or refuse.", _choice(DUPLICATE_ACTIONS)),
@@ -793,7 +824,7 @@ FINE_KEYS = (
     Key("suspend_when_unpaid", False, "Unpaid fines suspend support for the customer.", _bool),
 )
 CREDIT_KEYS = (
-    Key("claim_within_days", None, "An SLA credit claim must be filed by ticket within this many days of the outage.", _optional(_non_negative_int)),
+    Key("claim_within_days", None, "An SLA credit claim must be filed by ticket within this many days of the outage.", _optional(_days)),
     Key("form", "service-credit", "How compensation is paid: service-credit or cash.", _choice(CREDIT_FORMS)),
     Key("table", (), "Credit by outage length: [{ outage = \"1h\", credit = 5 }] (credit in percent).", _raw),
 )
@@ -805,6 +836,9 @@ ESCALATION_LEVEL_KEYS = (
 SLA_KEYS = (
     Key("at_risk_share", 0.25, "A ticket is at risk when less than this share of its target is left.", _share),
 )
+LIMITS_KEYS = (
+    Key("body_max_bytes", 1_000_000, "The largest description or reply, in bytes of UTF-8; larger ones are refused.", _body_limit),
+)
 NOTIFICATION_KEYS = (
     Key("to", (), "Where notifications go: customer-area, email…", _name_list),
     Key("types", (), "Notification types that can have their own address: invoices, support, abuse…", _name_list),
@@ -814,7 +848,7 @@ NOTIFICATION_KEYS = (
 
 SECTIONS = (
     "desk", "defaults", "calendars", "rotations", "oncall", "priorities", "departments", "channels",
-    "packages", "scope", "rules", "escalation", "sla", "notifications",
+    "packages", "scope", "rules", "escalation", "sla", "limits", "notifications",
 )
 RULES = ("reopen", "reseller", "duplicates", "abuse", "fines", "sla_credit")
 
@@ -839,6 +873,7 @@ KEY_TABLES: tuple[tuple[str, tuple[Key, ...]], ...] = (
     ("rules.sla_credit", CREDIT_KEYS),
     ("escalation.levels[]", ESCALATION_LEVEL_KEYS),
     ("sla", SLA_KEYS),
+    ("limits", LIMITS_KEYS),
     ("notifications", NOTIFICATION_KEYS),
 )
 
@@ -879,6 +914,8 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         message = str(error).split(" (at line")[0].split(" (at end of document")[0]
         where = f"{source}:{line}" if line else source
         raise InvalidInput(f"{where}: not valid TOML: {message}; check quotes, brackets and '=' signs") from None
+    except RecursionError:  # tomllib recurses once per level of [ or {
+        raise InvalidInput(f"{source}: arrays or inline tables are nested too deeply to read; a policy needs a few levels") from None
 
 
 def check_data(data: dict[str, Any], *, verify_holidays: bool = True) -> tuple[Policy | None, list[Problem]]:
@@ -990,6 +1027,7 @@ def _build(data: dict[str, Any], reader: Reader) -> Policy | None:
     rules = _read_rules(reader, reader.table(data.get("rules"), "rules"), {c.name for c in channels})
     escalation = _read_escalation(reader, reader.table(data.get("escalation"), "escalation"), {layer.name for layer in layers})
     sla = reader.read(reader.table(data.get("sla"), "sla"), "sla", SLA_KEYS)
+    limits = reader.read(reader.table(data.get("limits"), "limits"), "limits", LIMITS_KEYS)
     notifications = reader.read(reader.table(data.get("notifications"), "notifications"), "notifications", NOTIFICATION_KEYS)
 
     if not (priorities and departments and channels and chosen["channel"]):
@@ -1017,6 +1055,7 @@ def _build(data: dict[str, Any], reader: Reader) -> Policy | None:
         rules=rules,
         escalation=escalation,
         at_risk_share=sla["at_risk_share"],
+        body_max_bytes=limits["body_max_bytes"],
         notify_to=notifications["to"],
         notify_types=notifications["types"],
         page_channel=notifications["page_channel"],
@@ -1218,6 +1257,10 @@ def _read_calendars(reader: Reader, table: Any, desk_zone: str) -> list[Calendar
     return specs
 
 
+# The shortest on-call shift a rotation may have.
+MIN_SHIFT = timedelta(hours=1)
+
+
 def _read_rotations(reader: Reader, table: Any, desk_zone: str) -> list[Rotation]:
     from supportdesk.oncall import Rotation
 
@@ -1227,6 +1270,10 @@ def _read_rotations(reader: Reader, table: Any, desk_zone: str) -> list[Rotation
             reader.warn(f"{path}.members", "the rotation is empty; nobody will be on call for it")
         if values["shift"] is not None and values["shift"] <= timedelta(0):
             reader.error(f"{path}.shift", "a shift must last longer than 0; e.g. \"1d\" or \"1w\"")
+            values["shift"] = None
+        elif values["shift"] is not None and values["shift"] < MIN_SHIFT:
+            # Shorter shifts make every on-call question walk millions of hand-offs.
+            reader.error(f"{path}.shift", f"a shift must last at least {_show_duration(MIN_SHIFT)}; e.g. \"8h\", \"1d\" or \"1w\"")
             values["shift"] = None
         rotations.append(
             Rotation(name, tuple(values["members"]), values["shift"], values["handoff"], values["timezone"] or desk_zone, values["start"])
@@ -1474,6 +1521,8 @@ def policy_to_data(policy: Policy) -> dict[str, Any]:
         }
     if policy.at_risk_share != 0.25:
         doc["sla"] = {"at_risk_share": policy.at_risk_share}
+    if policy.body_max_bytes != 1_000_000:
+        doc["limits"] = {"body_max_bytes": policy.body_max_bytes}
     notifications = _drop_defaults(
         {"to": policy.notify_to, "types": policy.notify_types, "page_channel": policy.page_channel, "escalation_channel": policy.escalation_channel},
         NOTIFICATION_KEYS,
@@ -1575,6 +1624,8 @@ def explain_policy(toml_text: str) -> str:
 
 def read_policy_file(path: Path) -> str:
     """The text of a policy file, or InvalidInput naming why it cannot be read."""
+    if "\x00" in str(path):
+        raise InvalidInput(f"the policy file name {str(path)!r} contains a NUL character; name the file without it")
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -8,10 +8,10 @@ from datetime import datetime, tzinfo
 
 from supportdesk.errors import InvalidInput
 from supportdesk.model import parse_statuses
+from supportdesk.text import check_no_nul, inert
 from supportdesk.timetext import parse_instant, to_utc_text
 
 SORTS = ("newest", "oldest", "updated", "id")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Filter:
     search: str | None = None
     limit: int | None = None
     sort: str = "newest"
+    as_of: str | None = None  # a what-if view: only tickets filed at or before this instant
 
     @property
     def is_empty(self) -> bool:
@@ -55,27 +56,45 @@ class Filter:
         return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
-def split_names(text: str | None) -> tuple[str, ...]:
-    """`high,critical` -> ('high', 'critical'), lower-cased, duplicates dropped."""
-    if not text:
+def split_names(text: str | None, option: str = "") -> tuple[str, ...]:
+    """`high,critical` -> ('high', 'critical') as typed, duplicates dropped; a list that
+    names nothing (`,`) is refused."""
+    if text is None:
         return ()
-    return tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
+    names = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    if not names:
+        raise InvalidInput(f"{option or 'the list'} {quoted(text)} names nothing; give names separated by commas")
+    return names
+
+
+def quoted(text: str) -> str:
+    """What the user typed, quoted for an error line (escape characters shown inert)."""
+    return "'" + inert(text, multiline=False) + "'"
 
 
 def check_names(kind: str, given: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
-    """Refuse names the policy does not define, listing the ones it does."""
+    """Names as the policy spells them (case-insensitively); refuse unknown ones,
+    quoting them as typed and listing the known ones."""
+    by_lower = {k.lower(): k for k in known}
+    out = []
     for name in given:
-        if name not in known:
-            raise InvalidInput(f"unknown {kind} {name!r}; this desk has: {', '.join(known)}")
-    return given
+        found = by_lower.get(name.strip().lower())
+        if found is None:
+            raise InvalidInput(f"unknown {kind} {quoted(name)}; this desk has: {', '.join(known) or 'none'}")
+        out.append(found)
+    return tuple(dict.fromkeys(out))
 
 
 def check_email(email: str) -> str:
-    """A plausible e-mail address, lower-cased, or InvalidInput."""
-    value = email.strip().lower()
-    if not _EMAIL_RE.match(value):
-        raise InvalidInput(f"{email!r} is not an e-mail address; give one like ada@example.com")
-    return value
+    """A valid e-mail address (syntax only, no DNS), normalised and lower-cased."""
+    check_no_nul(email, "the e-mail address")
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidInput(f"{quoted(email)} is not an e-mail address ({error}); give one like ada@example.com") from None
+    return result.normalized.lower()
 
 
 def build_filter(
@@ -84,6 +103,8 @@ def build_filter(
     now: datetime,
     priorities_known: tuple[str, ...],
     departments_known: tuple[str, ...],
+    agents_known: tuple[str, ...] = (),
+    as_of: str | None = None,
     ids: tuple[int, ...] = (),
     status: str | None = None,
     priority: str | None = None,
@@ -101,14 +122,18 @@ def build_filter(
     statuses = tuple(s.value for s in parse_statuses(status)) if status else ()
     unassigned = False
     assignee_login = None
-    if assignee:
+    if assignee is not None:
         lowered = assignee.strip().lower()
         if lowered in ("none", "nobody", "unassigned"):
             unassigned = True
         elif lowered == "me":
             assignee_login = me
-        else:
+        elif assignee.strip() in agents_known:
             assignee_login = assignee.strip()
+        else:
+            raise InvalidInput(
+                f"no agent {quoted(assignee)}; agents of this desk: {', '.join(agents_known) or 'none'} (or me, none)"
+            )
     if limit is not None and limit < 0:
         raise InvalidInput(f"--limit must be 0 (no limit) or more, not {limit}")
     if sort not in SORTS:
@@ -117,12 +142,14 @@ def build_filter(
     before = to_utc_text(parse_instant(created_before, zone, now)) if created_before else None
     if search is not None and not search.strip():
         raise InvalidInput("--search is empty; give the words to look for")
+    if search is not None:
+        check_no_nul(search, "--search")
     return Filter(
         ids=ids,
         statuses=statuses,
-        priorities=check_names("priority", split_names(priority), priorities_known),
-        departments=check_names("department", split_names(department), departments_known),
-        customer=check_email(customer) if customer else None,
+        priorities=check_names("priority", split_names(priority, "--priority"), priorities_known),
+        departments=check_names("department", split_names(department, "--department"), departments_known),
+        customer=check_email(customer) if customer is not None else None,
         assignee=assignee_login,
         unassigned=unassigned,
         created_after=after,
@@ -130,4 +157,5 @@ def build_filter(
         search=search.strip() if search else None,
         limit=limit or None,
         sort=sort,
+        as_of=as_of,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 
     from supportdesk.query import Filter
 
-BUSY_TIMEOUT_SECONDS = 5.0
+# How long a writer waits for another to finish. Write transactions take milliseconds,
+# but a bulk close of 100 000 tickets or a policy apply on a big desk takes seconds, and
+# cron jobs and people write at once: a writer must wait, never fail.
+BUSY_TIMEOUT_SECONDS = 120.0
+SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite's bound-parameter limit is 32766 on modern builds; stay well below it.
 CHUNK = 5000
 
@@ -68,32 +72,72 @@ class Store:
         self.path = path
         self.conn = conn
         self._db: sqlite_utils.Database | None = None
+        # Called once the write lock is held; returns (operation id, recorded_at) for
+        # every event the transaction writes. The desk service sets it.
+        self.on_begin: Callable[[], tuple[str | None, str | None]] | None = None
+        self._stamp: tuple[str | None, str | None] = (None, None)
+        self._final_path: Path | None = None  # set while create() builds the desk
 
     # ---- opening -------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path) -> Store:
-        """Create a new, empty desk file (mode 0600) with the current schema."""
-        if path.exists() and path.stat().st_size > 0:
+    def create(cls, path: Path, *, publish: bool = True) -> Store:
+        """A new desk (mode 0600, current schema) built in a temporary file beside `path`.
+
+        Nothing appears at `path` until `publish()` renames the finished file into place
+        (at once, unless `publish` is False so that the caller can fill it first), so a
+        crash or Ctrl-C while a desk is being built leaves no half-made desk.
+        """
+        if path.exists() and (path.is_dir() or path.stat().st_size > 0):
             raise InvalidInput(f"a file already exists at {path}; choose another --db path")
+        import tempfile
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent)
             os.close(fd)
-            os.chmod(path, 0o600)
+            os.chmod(name, 0o600)
         except OSError as error:
             raise DeskUnavailable(f"cannot create the desk {path}: {error.strerror}") from None
+        temp = Path(name)
         try:
-            store = cls(path, cls._connect(path))
+            store = cls(temp, cls._connect(temp))
         except sqlite3.Error as error:
+            temp.unlink(missing_ok=True)
             raise _explain_sqlite_error(path, error) from None
+        store._final_path = path
         try:
             store.conn.execute("PRAGMA journal_mode=WAL")
-            store._migrate()
-        except sqlite3.Error as error:
-            store.close()
-            raise _explain_sqlite_error(path, error) from None
+            with store.transaction():
+                store._migrate()
+        except BaseException as error:
+            store.discard()
+            if isinstance(error, sqlite3.Error):
+                raise _explain_sqlite_error(path, error) from None
+            raise
+        if publish:
+            store.publish()
         return store
+
+    def publish(self) -> None:
+        """Move a desk built by `create()` to its place and reopen it there."""
+        final = self._final_path
+        if final is None:
+            return
+        self.conn.close()  # checkpoints the WAL into the file
+        if final.exists() and final.stat().st_size > 0:
+            Path(self.path).unlink(missing_ok=True)
+            raise InvalidInput(f"a file appeared at {final} while the desk was being built; choose another --db path")
+        os.replace(self.path, final)
+        self.path, self._final_path, self._db = final, None, None
+        self.conn = self._connect(final)
+
+    def discard(self) -> None:
+        """Close and delete a desk that `create()` was still building."""
+        self.conn.close()
+        if self._final_path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -106,6 +150,16 @@ class Store:
             raise DeskUnavailable(f"{path} is a directory, not a desk file")
         if not os.access(path, os.R_OK):
             raise DeskUnavailable(f"cannot read the desk {path}; check its permissions")
+        # Look before SQLite touches the file: an empty or foreign file keeps its bytes.
+        try:
+            with open(path, "rb") as raw:
+                header = raw.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise DeskUnavailable(f"cannot read the desk {path}: {error.strerror}") from None
+        if not header:
+            raise DeskUnavailable(f"{path} is an empty file, not a desk; make it one with `supportdesk --db {path} init`")
+        if header != SQLITE_HEADER:
+            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file); check --db or SUPPORTDESK_DB")
         try:
             store = cls(path, cls._connect(path))
         except sqlite3.Error as error:
@@ -119,11 +173,9 @@ class Store:
                 )
             if version < SCHEMA_VERSION:
                 if version == 0 and not store._has_table("tickets"):
-                    if store._has_any_table():
-                        raise DeskUnavailable(
-                            f"{path} is an SQLite file but not a supportdesk desk"
-                        )
-                store._migrate()
+                    raise DeskUnavailable(f"{path} is an SQLite file but not a supportdesk desk")
+                with store.transaction():
+                    store._migrate()
         except sqlite3.Error as error:
             store.close()
             raise _explain_sqlite_error(path, error) from None
@@ -186,17 +238,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One write transaction; everything inside commits together or not at all."""
+        """One write transaction; everything inside commits together or not at all.
+
+        BEGIN IMMEDIATE takes the write lock before anything is read, so a read that
+        decides a write cannot be overtaken by another writer; `on_begin` runs once the
+        lock is held (the desk takes its instant there).
+        """
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
             raise _explain_sqlite_error(self.path, error) from None
         try:
+            self._stamp = self.on_begin() if self.on_begin else (None, None)
             yield self
         except BaseException:
+            self._stamp = (None, None)
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        self._stamp = (None, None)
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as error:
@@ -214,7 +274,7 @@ class Store:
             ticket_id = change.ticket_id
             if change.values:
                 self.db["tickets"].update(ticket_id, change.values)
-        self.insert_events(change.events, ticket_id)
+        self.insert_events(change.events, ticket_id, change.column_changes())
         self.insert_messages(change.messages, ticket_id)
         return int(ticket_id)
 
@@ -231,26 +291,35 @@ class Store:
                 f"UPDATE tickets SET {assignments} WHERE id = ?",
                 [[c.values[col] for col in columns] + [c.ticket_id] for c in group],
             )
-        self.insert_events(e for c in changes for e in c.events)
+        for change in changes:
+            self.insert_events(change.events, change.ticket_id, change.column_changes())
         for change in changes:
             if change.messages:
                 self.insert_messages(change.messages, change.ticket_id)
 
-    def insert_events(self, events: Iterable[Event], ticket_id: int | None = None) -> None:
-        """Append events; an event without a ticket id takes `ticket_id`."""
+    def insert_events(
+        self, events: Iterable[Event], ticket_id: int | None = None, changes: dict[str, list[Any]] | None = None
+    ) -> None:
+        """Append events; an event without a ticket id takes `ticket_id`. `changes`
+        ({column: [before, after]}) goes on the first event."""
+        operation, recorded_at = self._stamp
         rows = [
             (
                 e.ticket_id if e.ticket_id is not None else ticket_id,
                 e.at,
+                recorded_at,
                 e.actor,
                 e.kind,
                 json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+                json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes and i == 0 else None,
+                operation,
             )
-            for e in events
+            for i, e in enumerate(events)
         ]
         if rows:
             self.conn.executemany(
-                "INSERT INTO events (ticket_id, at, actor, kind, details) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO events (ticket_id, at, recorded_at, actor, kind, details, changes, operation) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -320,9 +389,11 @@ class Store:
                 f"VALUES ({', '.join('?' for _ in columns)})",
                 [values(r) for r in batch],
             )
+            operation, recorded_at = self._stamp
             self.conn.executemany(
-                "INSERT INTO events (ticket_id, at, actor, kind, details) VALUES (?, ?, ?, 'filed', '{}')",
-                [(r["id"], r["created_at"], r.get("_actor", "system:import")) for r in batch],
+                "INSERT INTO events (ticket_id, at, recorded_at, actor, kind, details, operation) "
+                "VALUES (?, ?, ?, ?, 'filed', '{}', ?)",
+                [(r["id"], r["created_at"], recorded_at, r.get("_actor", "system:import"), operation) for r in batch],
             )
             batch.clear()
 
@@ -395,6 +466,9 @@ class Store:
         if flt.created_before:
             clauses.append("t.created_at < ?")
             params.append(flt.created_before)
+        if flt.as_of:
+            clauses.append("t.created_at <= ?")
+            params.append(flt.as_of)
         if flt.search:
             clauses.append(
                 "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
@@ -449,8 +523,13 @@ class Store:
     _DUE = "t.status IN ('new', 'open', 'pending') AND t.due_at IS NOT NULL"
 
     @staticmethod
-    def _queue_filters(department: str | None, assignee_id: int | None, unassigned: bool) -> tuple[str, list[Any]]:
+    def _queue_filters(
+        department: str | None, assignee_id: int | None, unassigned: bool, filed_by: str | None = None
+    ) -> tuple[str, list[Any]]:
         clauses, params = [], []
+        if filed_by:
+            clauses.append("t.created_at <= ?")
+            params.append(filed_by)
         if department:
             clauses.append("t.department = ?")
             params.append(department)
@@ -469,10 +548,11 @@ class Store:
         assignee_id: int | None = None,
         unassigned: bool = False,
         due_before: str | None = None,  # inclusive
+        filed_by: str | None = None,  # only tickets filed at or before (a what-if view)
     ) -> list[dict[str, Any]]:
         """Open tickets in triage order: by deadline (overdue first), priority rank, age;
         tickets without a running deadline come last."""
-        extra, params = self._queue_filters(department, assignee_id, unassigned)
+        extra, params = self._queue_filters(department, assignee_id, unassigned, filed_by)
         sql = f"{_TRIAGE_SELECT} WHERE {self._DUE}{extra}"
         if due_before:
             sql += " AND t.due_at <= ?"
@@ -480,7 +560,7 @@ class Store:
         sql += " ORDER BY t.due_at, t.priority_rank, t.created_at LIMIT ?"
         rows = [dict(r) for r in self.conn.execute(sql, [*params, limit])]
         if len(rows) < limit and due_before is None:
-            extra, params = self._queue_filters(department, assignee_id, unassigned)
+            extra, params = self._queue_filters(department, assignee_id, unassigned, filed_by)
             sql = (
                 f"{_TICKET_SELECT} WHERE {self._ACTIVE} AND t.due_at IS NULL{extra} "
                 "ORDER BY t.priority_rank, t.created_at LIMIT ?"
@@ -488,28 +568,41 @@ class Store:
             rows += [dict(r) for r in self.conn.execute(sql, [*params, limit - len(rows)])]
         return rows
 
-    def queue_counts(self, now: str, department: str | None = None, assignee_id: int | None = None, unassigned: bool = False) -> dict[str, int]:
-        """How many open tickets there are, breached, at risk, and unassigned."""
-        extra, params = self._queue_filters(department, assignee_id, unassigned)
+    def queue_counts(
+        self,
+        now: str,
+        department: str | None = None,
+        assignee_id: int | None = None,
+        unassigned: bool = False,
+        due_before: str | None = None,
+        filed_by: str | None = None,
+    ) -> dict[str, int]:
+        """How many tickets the queue holds (with the same filters), breached, at risk,
+        and unassigned."""
+        extra, params = self._queue_filters(department, assignee_id, unassigned, filed_by)
+        if due_before:
+            extra += " AND t.due_at IS NOT NULL AND t.due_at <= ?"
+            params.append(due_before)
 
         def count(where: str, more: list[Any], index: str = "") -> int:
             source = f"tickets t INDEXED BY {index}" if index else "tickets t"
             return int(self.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}{extra}", [*more, *params]).fetchone()[0])
 
         return {
-            "open": count(self._ACTIVE, []),
+            "open": count(self._ACTIVE, [], "tickets_triage" if due_before else ""),
             "breached": count(f"{self._DUE} AND t.due_at < ?", [now], "tickets_triage"),
             "at_risk": count(f"{self._DUE} AND t.risk_at <= ? AND t.due_at >= ?", [now, now], "tickets_triage_risk"),
-            "unassigned": count(f"{self._ACTIVE} AND t.assignee_id IS NULL", []),
+            "unassigned": count(f"{self._ACTIVE} AND t.assignee_id IS NULL", [], "tickets_triage" if due_before else ""),
         }
 
-    def overdue(self, now: str) -> list[dict[str, Any]]:
+    def overdue(self, now: str, filed_by: str | None = None) -> list[dict[str, Any]]:
         """Open tickets past their deadline and not yet escalated for that deadline."""
+        extra, params = self._queue_filters(None, None, False, filed_by)
         sql = (
-            f"{_TRIAGE_SELECT} WHERE {self._DUE} AND t.due_at < ? "
+            f"{_TRIAGE_SELECT} WHERE {self._DUE} AND t.due_at < ?{extra} "
             "AND (t.escalated_for IS NULL OR t.escalated_for != t.due_at) ORDER BY t.due_at, t.priority_rank, t.id"
         )
-        return [dict(r) for r in self.conn.execute(sql, [now])]
+        return [dict(r) for r in self.conn.execute(sql, [now, *params])]
 
     def active_tickets(self, customer_id: int | None = None) -> list[dict[str, Any]]:
         """Every open ticket (or one customer's), for recomputing deadlines."""
@@ -644,4 +737,161 @@ class Store:
     def dump(self) -> list[str]:
         """The whole desk as SQL text, to prove a refused command changed nothing."""
         return list(self.conn.iterdump())
+
+    # ---- maintenance (backup, restore, check) ----
+
+    @classmethod
+    def open_unchanged(cls, path: Path) -> Store:
+        """Open a desk file to read it as it is, without migrating it (a backup, or the
+        source of a restore). Refuses (DeskUnavailable) a file that is not a supportdesk
+        desk or was written by a newer supportdesk; NotFound when there is no file."""
+        if not path.exists():
+            raise NotFound(f"no file {path}")
+        if path.is_dir():
+            raise DeskUnavailable(f"{path} is a directory, not a desk file")
+        try:
+            with open(path, "rb") as raw:
+                header = raw.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise DeskUnavailable(f"cannot read {path}: {error.strerror}") from None
+        if not header:
+            raise DeskUnavailable(f"{path} is an empty file, not a desk")
+        if header != SQLITE_HEADER:
+            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file)")
+        try:
+            store = cls(path, cls._connect(path))
+        except sqlite3.Error as error:
+            raise _explain_sqlite_error(path, error) from None
+        try:
+            version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise DeskUnavailable(
+                    f"{path} has schema version {version}, newer than this supportdesk "
+                    f"understands ({SCHEMA_VERSION}); upgrade supportdesk"
+                )
+            if not store._has_table("tickets"):
+                raise DeskUnavailable(f"{path} is an SQLite file but not a supportdesk desk (it has no tickets table)")
+            if store._has_table("_sqlite_migrations"):
+                from supportdesk.migrations import MIGRATION_SET
+
+                sql = "SELECT name FROM _sqlite_migrations WHERE migration_set = ?"
+                applied = {r[0] for r in store.conn.execute(sql, [MIGRATION_SET])}
+                unknown = applied - set(MIGRATION_NAMES)
+                if unknown:
+                    raise DeskUnavailable(
+                        f"{path} was written by a newer supportdesk (unknown migrations: "
+                        f"{', '.join(sorted(unknown))}); upgrade supportdesk"
+                    )
+        except sqlite3.Error as error:
+            store.close()
+            raise _explain_sqlite_error(path, error) from None
+        except DeskUnavailable:
+            store.close()
+            raise
+        return store
+
+    def copy_to(self, path: Path) -> dict[str, int]:
+        """Copy the whole desk into the empty file at `path` with SQLite's online backup
+        API, in one step: a consistent snapshot, taken while other processes keep writing
+        (WAL readers do not stop writers). Returns the copy's schema version and counts."""
+        target = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            self.conn.backup(target)
+            target.execute("PRAGMA journal_mode=WAL")
+            return self._counts(target)
+        except sqlite3.Error as error:
+            raise DeskUnavailable(f"cannot copy the desk {self.path} to {path}: {error}") from None
+        finally:
+            target.close()
+
+    @staticmethod
+    def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+        def one(sql: str) -> int:
+            return int(conn.execute(sql).fetchone()[0])
+
+        return {
+            "schema_version": one("PRAGMA user_version"),
+            "tickets": one("SELECT count(*) FROM tickets"),
+            "events": one("SELECT count(*) FROM events"),
+        }
+
+    def counts(self) -> dict[str, int]:
+        """The desk's schema version and how many tickets and events it holds."""
+        return self._counts(self.conn)
+
+    @staticmethod
+    def in_use(path: Path) -> bool:
+        """Whether another connection has the SQLite file at `path` open: its -wal, -shm or
+        -journal stays after ours (which folds a leftover WAL or journal into the file)
+        closes. A file SQLite cannot read, without those companions, is not in use."""
+        companions = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
+        if not any(c.exists() for c in companions):
+            return False
+        try:
+            conn = sqlite3.connect(str(path), timeout=1.0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            pass
+        return any(c.exists() for c in companions)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """One read transaction: every read inside sees the same state of the desk, however
+        others write meanwhile (WAL); nothing is written."""
+        self.conn.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+
+    def integrity_problems(self, limit: int = 100) -> list[str]:
+        """What SQLite's integrity check finds wrong with the file (empty when sound)."""
+        rows = [r[0] for r in self.conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+        if rows == ["ok"]:
+            return []
+        lines = (line.strip() for text in rows for line in str(text).splitlines())
+        return [line for line in lines if line and not line.startswith("*** in database")]
+
+    def foreign_key_problems(self) -> list[dict[str, Any]]:
+        """Rows whose reference points at no row: table, rowid, column, value, parent."""
+        found = []
+        columns: dict[tuple[str, int], str] = {}
+        for table, rowid, parent, fkid in self.conn.execute("PRAGMA foreign_key_check").fetchall():
+            if (table, fkid) not in columns:
+                for fk in self.conn.execute(f"PRAGMA foreign_key_list([{table}])"):
+                    columns[(table, fk["id"])] = fk["from"]
+            column = columns.get((table, fkid), "?")
+            value = None
+            if rowid is not None and column != "?":
+                row = self.conn.execute(f"SELECT [{column}] FROM [{table}] WHERE rowid = ?", [rowid]).fetchone()
+                value = row[0] if row else None
+            found.append({"table": table, "rowid": rowid, "column": column, "value": value, "parent": parent})
+        return found
+
+    def all_tickets(self) -> Iterator[sqlite3.Row]:
+        """Every ticket row (the table's own columns), by id, streamed; rows are read by
+        column name (not made dicts: a check of a big desk reads every one)."""
+        return iter(self.conn.execute("SELECT * FROM tickets ORDER BY id"))
+
+    def ticket_events(self) -> Iterator[sqlite3.Row]:
+        """Every event of a ticket (id, ticket_id, at, recorded_at, changes), by ticket and
+        id, streamed; rows are read by column name."""
+        return iter(
+            self.conn.execute(
+                "SELECT id, ticket_id, at, recorded_at, changes FROM events WHERE ticket_id IS NOT NULL ORDER BY ticket_id, id"
+            )
+        )
+
+    def open_tickets_with_package(self) -> Iterator[dict[str, Any]]:
+        """Every open ticket's row with its customer's package, by id, streamed."""
+        cursor = self.conn.execute(
+            "SELECT t.*, c.package AS package FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
+            f"WHERE {self._ACTIVE} ORDER BY t.id"
+        )
+        for row in cursor:
+            yield dict(row)
 

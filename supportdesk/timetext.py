@@ -22,10 +22,25 @@ _WEEKDAY_ALIASES = {
 }
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_ISO_DURATION_RE = re.compile(
+    rf"^P(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
+    rf"(?:T(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$"
+)
 _RELATIVE_RE = re.compile(r"^(?:([+-])\s*(.+)|in\s+(.+)|(.+?)\s+ago)$", re.IGNORECASE)
 _DAY_TIME_RE = re.compile(
     r"^(last\s+|next\s+)?(\w+)(?:\s+(\d{1,2})(?::(\d{2}))?)?$", re.IGNORECASE
 )
+
+# The instants supportdesk reads: local dates from EARLIEST_YEAR-01-01 to
+# LATEST_YEAR-12-31. Durations are at most MAX_DURATION, so an instant plus a duration
+# stays far inside what datetime can hold (year 9999) and what the clock computes.
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 8999
+MAX_DURATION_DAYS = 36500
+MAX_DURATION = timedelta(days=MAX_DURATION_DAYS)
+INSTANT_RANGE = f"{EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31"
+DURATION_RANGE = f"{MAX_DURATION_DAYS}d (100 years)"
 
 
 def to_utc_text(at: datetime) -> str:
@@ -46,14 +61,28 @@ def local_to_utc(naive: datetime, zone: tzinfo) -> datetime:
 
 
 def parse_duration(text: str) -> timedelta:
-    """`90m`, `4h`, `1h30m`, `2d`, `1w`, ISO 8601 `PT4H`; `d` is 24 hours of the clock used."""
+    """`90m`, `4h`, `1h30m`, `2d`, `1w`, ISO 8601 `PT4H`; `d` is 24 hours of the clock used.
+
+    At most MAX_DURATION (100 years); longer is refused, saying so.
+    """
+    seconds = _duration_seconds(text)
+    if seconds is None:
+        raise InvalidInput(f"cannot read duration {text!r}; {DURATION_EXAMPLES}")
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidInput(f"duration {text!r} is too long; use at most {DURATION_RANGE}")
+    return timedelta(seconds=round(seconds))
+
+
+def _duration_seconds(text: str) -> float | None:
+    """The length of a duration in seconds (maybe huge, never negative), or None when
+    the text is not a duration. An empty text and years or months are refused here."""
     raw = text.strip()
     if not raw:
         raise InvalidInput(f"empty duration; {DURATION_EXAMPLES}")
-    if raw.upper().startswith("P"):
-        return _parse_iso_duration(raw)
+    if raw[:1] in ("P", "p"):
+        return _iso_duration_seconds(text)
     if raw == "0":
-        return timedelta(0)
+        return 0.0
     compact = raw.replace(" ", "").lower()
     pos, total = 0, 0.0
     for match in _DURATION_RE.finditer(compact):
@@ -62,29 +91,45 @@ def parse_duration(text: str) -> timedelta:
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
         pos = match.end()
     if pos != len(compact) or pos == 0:
-        raise InvalidInput(f"cannot read duration {text!r}; {DURATION_EXAMPLES}")
-    return timedelta(seconds=round(total))
+        return None
+    return total
 
 
-def _parse_iso_duration(text: str) -> timedelta:
-    import pendulum
-
-    try:
-        value = pendulum.parse(text.upper())
-    except Exception:
-        value = None
-    if not isinstance(value, pendulum.Duration):
+def _iso_duration_seconds(text: str) -> float:
+    """ISO 8601 `PnWnDTnHnMnS`; years and months have no fixed length and are refused."""
+    raw = text.strip()
+    match = _ISO_DURATION_RE.match(raw.upper())
+    if not match or not any(match.groups()) or raw.upper().endswith("T"):
         raise InvalidInput(f"cannot read ISO 8601 duration {text!r}; {DURATION_EXAMPLES}")
-    if value.years or value.months:
+    years, months, weeks, days, hours, minutes, seconds = (
+        float(g.replace(",", ".")) if g else 0.0 for g in match.groups()
+    )
+    if years or months:
         raise InvalidInput(
             f"duration {text!r} uses years or months, which have no fixed length; "
             "use days or hours (e.g. P30D)"
         )
-    return timedelta(seconds=value.total_seconds())
+    return weeks * 604800 + days * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def _check_range(at: datetime, zone: tzinfo, text: str) -> datetime:
+    """`at` (aware) when its local date is within the supported years; else refused."""
+    if EARLIEST_YEAR - 1 <= at.year <= LATEST_YEAR + 1:
+        year = at.astimezone(zone).year
+        if EARLIEST_YEAR <= year <= LATEST_YEAR:
+            return at
+    raise _out_of_range(text)
+
+
+def _out_of_range(text: str) -> InvalidInput:
+    return InvalidInput(f"time {text!r} is out of range; use an instant from {INSTANT_RANGE}")
 
 
 def parse_instant(text: str, zone: tzinfo, now: datetime) -> datetime:
-    """An instant as aware UTC; text without an offset is wall time in `zone`."""
+    """An instant as aware UTC; text without an offset is wall time in `zone`.
+
+    Its local date must lie within EARLIEST_YEAR..LATEST_YEAR; outside, it is refused.
+    """
     raw = text.strip()
     if not raw:
         raise InvalidInput(f"empty time; {INSTANT_EXAMPLES}")
@@ -96,22 +141,31 @@ def parse_instant(text: str, zone: tzinfo, now: datetime) -> datetime:
         sign, after_sign, after_in, before_ago = rel.groups()
         amount = after_sign or after_in or before_ago
         try:
-            delta = parse_duration(amount)
+            seconds = _duration_seconds(amount)
         except InvalidInput:
-            delta = None
-        if delta is not None:
+            seconds = None
+        if seconds is not None:
+            if seconds > (LATEST_YEAR - EARLIEST_YEAR + 1) * 366 * 86400:
+                raise _out_of_range(text)
+            delta = timedelta(seconds=round(seconds))
             forward = (sign == "+") or bool(after_in)
-            return (now + delta if forward else now - delta).astimezone(UTC).replace(microsecond=0)
+            try:
+                moved = now + delta if forward else now - delta
+            except OverflowError:
+                raise _out_of_range(text) from None
+            return _check_range(moved.astimezone(UTC).replace(microsecond=0), zone, text)
     parsed = _parse_iso_instant(raw)
     if parsed is not None:
         if isinstance(parsed, date) and not isinstance(parsed, datetime):
             parsed = datetime.combine(parsed, time(0))
+        if not EARLIEST_YEAR - 1 <= parsed.year <= LATEST_YEAR + 1:
+            raise _out_of_range(text)
         if parsed.tzinfo is None:
-            return local_to_utc(parsed, zone)
-        return parsed.astimezone(UTC)
-    day_time = _parse_day_time(lowered, zone, now)
+            return _check_range(local_to_utc(parsed, zone), zone, text)
+        return _check_range(parsed.astimezone(UTC), zone, text)
+    day_time = _parse_day_time(raw, zone, now)
     if day_time is not None:
-        return day_time
+        return _check_range(day_time, zone, text)
     raise InvalidInput(f"cannot read time {text!r}; {INSTANT_EXAMPLES}")
 
 
@@ -137,8 +191,8 @@ def _parse_iso_instant(raw: str) -> datetime | date | None:
     return None
 
 
-def _parse_day_time(lowered: str, zone: tzinfo, now: datetime) -> datetime | None:
-    match = _DAY_TIME_RE.match(lowered)
+def _parse_day_time(raw: str, zone: tzinfo, now: datetime) -> datetime | None:
+    match = _DAY_TIME_RE.match(raw.lower())
     if not match:
         return None
     direction, word, hour, minute = match.groups()
@@ -158,7 +212,7 @@ def _parse_day_time(lowered: str, zone: tzinfo, now: datetime) -> datetime | Non
         return None
     h, m = int(hour or 0), int(minute or 0)
     if h > 23 or m > 59:
-        raise InvalidInput(f"no such time of day {h:02d}:{m:02d}; use 00:00 to 23:59")
+        raise InvalidInput(f"no such time of day in {raw!r}; use 00:00 to 23:59, e.g. fri 17:30")
     return local_to_utc(datetime.combine(day, time(h, m)), zone)
 
 

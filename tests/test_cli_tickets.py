@@ -296,7 +296,7 @@ def test_reply_reads_stdin(cli):
 def test_reply_to_a_closed_ticket_is_refused(cli):
     ticket = str(file_ticket(cli))
     cli.ok("close", ticket, "--reason", "duplicate")
-    cli.refused(1, f"ticket #{ticket} is closed: cannot respond it; reopen it first", "reply", ticket, "-m", "hi")
+    cli.refused(1, f"ticket #{ticket} is closed: it cannot take a public reply; reopen it first", "reply", ticket, "-m", "hi")
 
 
 def test_internal_note_on_a_closed_ticket_is_allowed(cli):
@@ -340,13 +340,13 @@ def test_assign_to_the_same_agent_is_refused(cli):
 def test_resume_an_open_ticket_names_its_state(cli):
     ticket = str(file_ticket(cli))
     cli.ok("reply", ticket, "-m", "hi")
-    cli.refused(1, f"ticket #{ticket} is open: cannot resume it", "resume", ticket)
+    cli.refused(1, f"ticket #{ticket} is open: there is nothing to resume", "resume", ticket)
 
 
 def test_wait_on_a_pending_ticket_is_refused(cli):
     ticket = str(file_ticket(cli))
     cli.ok("wait", ticket)
-    cli.refused(1, "is pending: cannot wait it", "wait", ticket)
+    cli.refused(1, "is pending: it cannot be put on hold", "wait", ticket)
 
 
 # ---- close -------------------------------------------------------------------------
@@ -375,7 +375,7 @@ def test_close_many_ids_skips_the_already_closed(cli):
         file_ticket(cli)
     cli.ok("close", "2", "--reason", "duplicate")
     result = cli.ok("close", "1", "2", "3", "--reason", "duplicate")
-    assert "closed 2 ticket(s) with reason duplicate; skipped 1 already closed" in result.stderr
+    assert "closed 2 tickets (reason duplicate): #1 #3; skipped 1 already closed" in result.stderr
     assert {t["status"] for t in cli.json("list")} == {"closed"}
 
 
@@ -407,7 +407,7 @@ def test_close_by_filter(busy):
 def test_close_dry_run_changes_nothing(busy):
     before = busy.dump()
     result = busy.ok("close", "--status", "active", "--dry-run")
-    assert "would close 3 ticket(s) with reason resolved: #3 #2 #1" in result.stderr
+    assert "would resolve 3 tickets: #3 #2 #1" in result.stderr
     assert busy.dump() == before
 
 
@@ -475,7 +475,7 @@ def test_reopen_after_the_window_asks_for_a_new_ticket(cli):
 
 def test_reopen_an_open_ticket_is_refused(cli):
     ticket = str(file_ticket(cli))
-    cli.refused(1, "is new: cannot reopen it; only resolved or closed tickets", "reopen", ticket)
+    cli.refused(1, "is new: there is nothing to reopen; only resolved or closed tickets", "reopen", ticket)
 
 
 # ---- global options and the desk file -----------------------------------------------
@@ -486,7 +486,7 @@ def test_bad_now_is_refused(cli):
 
 
 def test_now_env_var_is_used(cli, monkeypatch):
-    ticket = file_ticket(cli, now=None)
+    ticket = file_ticket(cli, now="2026-11-19T10:00")
     monkeypatch.setenv("SUPPORTDESK_NOW", "2026-11-20T10:00")
     cli.ok("reply", str(ticket), "-m", "hi")
     assert cli.json("show", str(ticket))["first_response_at"] == "2026-11-20T07:00:00Z"

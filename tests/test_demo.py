@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -13,7 +14,7 @@ from supportdesk.cli import app
 def test_demo_builds_a_realistic_desk_and_shows_the_queue(tmp_path):
     path = tmp_path / "demo.db"
     result = CliRunner().invoke(
-        app, ["--db", str(path), "--now", "2026-11-20T14:30", "demo"], env={"COLUMNS": "80"}
+        app, ["--db", str(path), "--now", "2026-11-20T14:30", "demo"], env={"COLUMNS": "80", "LINES": "25", "TERM": "dumb", "TTY_COMPATIBLE": "1"}
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -45,7 +46,43 @@ def test_demo_refuses_an_existing_path(cli):
     cli.refused(1, "already exists; the demo builds a new desk", "demo")
 
 
-def test_demo_in_a_temp_dir_by_default():
-    result = CliRunner().invoke(app, ["demo"])
+def test_demo_by_default_rebuilds_one_desk_in_the_cache_dir(isolated):
+    cache = isolated / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    first = CliRunner().invoke(app, ["--now", "2026-11-20T14:30", "demo"], env=env)
+    assert first.exit_code == 0, first.output
+    path = cache / "supportdesk" / "demo.db"
+    assert f"export SUPPORTDESK_DB={path}" in first.stdout
+    second = CliRunner().invoke(app, ["--now", "2026-11-20T14:30", "demo"], env=env)
+    assert second.exit_code == 0, second.output
+    # Runs do not pile up: one desk file, rebuilt (so still 33 tickets, not 66).
+    assert sorted(p.name for p in (cache / "supportdesk").iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["demo.db"]
+    assert len(Cli(path).json("list", env={"SUPPORTDESK_USER": "ayse"})) == 33
+    assert not list(Path("/tmp").glob(f"supportdesk-demo-*/{path.name}"))
+
+
+def test_an_interrupted_demo_build_leaves_no_desk(tmp_path, monkeypatch):
+    from supportdesk import demo as demo_module
+
+    path = tmp_path / "demo.db"
+    calls = {"n": 0}
+    real_play = demo_module._play
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo_module, "_play", interrupted)
+    result = CliRunner().invoke(app, ["--db", str(path), "demo"])
+    assert result.exit_code == 130, result.output
+    assert calls["n"] == 1 and real_play is not interrupted
+    assert list(tmp_path.iterdir()) == []  # neither the desk nor the file it was built in
+
+
+def test_following_the_demo_without_the_export_says_where_a_desk_was_created(isolated):
+    result = CliRunner().invoke(app, ["list"])
     assert result.exit_code == 0, result.output
-    assert "supportdesk-demo-" in result.stdout
+    assert "created a new desk at" in result.stderr
+    assert str(isolated / "home" / "data" / "supportdesk" / "desk.db") in result.stderr
+    again = CliRunner().invoke(app, ["list"])
+    assert "created a new desk" not in again.stderr

@@ -51,8 +51,9 @@ def test_legal_transitions(status, action, expected):
 )
 def test_illegal_transitions_name_the_current_state(status, action):
     assert next_status(status, action) is None
-    with pytest.raises(Refused, match=f"ticket #7 is {status}: cannot {action.value} it"):
+    with pytest.raises(Refused, match=f"ticket #7 is {status}: (it cannot|there is nothing)") as refused:
         transition(7, status, action)
+    assert f"cannot {action.value} it" not in str(refused.value)  # reads as English
 
 
 def test_close_reasons():

@@ -22,7 +22,7 @@ def test_a_blank_desk_has_every_table_and_column(tmp_path):
         "created_at", "updated_at", "first_response_at", "respond_by", "resolve_by",
         "resolved_at", "closed_at", "close_reason", "policy_version",
     }
-    assert store.columns("events") == ["id", "ticket_id", "at", "actor", "kind", "details"]
+    assert store.columns("events") == ["id", "ticket_id", "at", "actor", "kind", "details", "recorded_at", "changes", "operation"]
     assert set(store.columns("messages")) == {"id", "ticket_id", "at", "author", "internal", "channel", "body"}
     assert {"email", "name", "kind", "reseller_id", "package", "status", "verified"} <= set(store.columns("customers"))
     assert {"login", "name", "email", "role", "active"} <= set(store.columns("agents"))
@@ -38,13 +38,13 @@ def test_create_refuses_an_existing_file(tmp_path):
         Store.create(path)
 
 
-def test_an_empty_sqlite_file_is_upgraded_to_a_desk(tmp_path):
+def test_an_empty_file_is_not_a_desk_and_keeps_its_bytes_and_mode(tmp_path):
     path = tmp_path / "old.db"
-    sqlite3.connect(path).close()  # schema 0: nothing yet
-    store = Store.open(path)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert "tickets" in {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
-    store.close()
+    path.write_bytes(b"")
+    path.chmod(0o640)
+    with pytest.raises(DeskUnavailable, match="is an empty file, not a desk"):
+        Store.open(path)
+    assert path.read_bytes() == b"" and path.stat().st_mode & 0o777 == 0o640
 
 
 def test_a_desk_behind_on_user_version_catches_up(tmp_path):

@@ -77,7 +77,7 @@ def test_triage_table_has_header_rows_and_no_colour_when_piped(queue):
 
 
 def test_triage_fits_80_columns(queue):
-    out = queue.ok("triage", now=NOW, env={"COLUMNS": "80"}).stdout
+    out = queue.ok("triage", now=NOW, env={"COLUMNS": "80", "LINES": "25", "TERM": "dumb", "TTY_COMPATIBLE": "1"}).stdout
     assert max(len(line) for line in out.splitlines()) <= 80
 
 

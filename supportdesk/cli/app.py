@@ -51,25 +51,168 @@ def expand_watch(args: list[str]) -> list[str]:
 class DeskGroup(TyperGroup):
     """Runs a command and turns every error a user can cause into one line and an exit code."""
 
+    def __init__(self, **attrs: Any):
+        super().__init__(**attrs)
+        for command in _leaf_commands(self):
+            command.params.extend(_global_params())
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
-        args = expand_watch(list(sys.argv[1:] if args is None else args))
-        code = run_safely(
-            lambda: super(DeskGroup, self).main(
-                args=args,
-                prog_name=prog_name or "supportdesk",
-                complete_var=complete_var,
-                standalone_mode=False,
-                **extra,
+        raw_args = list(sys.argv[1:] if args is None else args)
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = InertStream(PipeGuard(saved[0])), InertStream(saved[1])
+        try:
+            code = run_safely(
+                lambda: super(DeskGroup, self).main(
+                    args=expand_watch(check_arguments(raw_args)),
+                    prog_name=prog_name or "supportdesk",
+                    complete_var=complete_var,
+                    standalone_mode=False,
+                    **extra,
+                )
             )
-        )
+        finally:
+            sys.stdout, sys.stderr = saved
         if standalone_mode:
             sys.exit(code)
         return code
 
 
+class InertStream:
+    """A text stream that shows control, escape and bidi characters as visible escapes:
+    everything a command prints for people passes through it (JSON and CSV, which keep
+    the exact text, are written to the stream underneath with `raw_stdout()`)."""
+
+    def __init__(self, stream: Any):
+        self.raw = stream
+
+    def write(self, text: str) -> int:
+        from supportdesk.text import inert
+
+        self.raw.write(inert(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+class ReaderGone(Exception):
+    """Standard output's reader went away (`| head -1`): not an OSError, so that no
+    layer in between turns it into a failure."""
+
+
+class PipeGuard:
+    """Standard output, with a closed pipe reported as ReaderGone."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise ReaderGone() from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise ReaderGone() from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def raw_stdout() -> Any:
+    """Standard output without the escaping of InertStream (for JSON and CSV)."""
+    return getattr(sys.stdout, "raw", sys.stdout)
+
+
+def _leaf_commands(group: Any) -> Iterator[Any]:
+    for command in getattr(group, "commands", {}).values():
+        if getattr(command, "commands", None) is not None:
+            yield from _leaf_commands(command)
+        else:
+            yield command
+
+
+def _set_global(ctx: Any, param: Any, value: str | None) -> None:
+    """`--db`/`--now` given after the command: they override the ones before it."""
+    if value is None:
+        return
+    root = ctx.find_root()
+    if not isinstance(root.obj, Globals):
+        root.obj = Globals(None, None)
+    setattr(root.obj, param.name, value)
+
+
+def _global_params() -> list[Any]:
+    from typer.core import TyperOption
+
+    return [
+        TyperOption(param_decls=["--db"], metavar="PATH", expose_value=False, callback=_set_global, help=DB_HELP),
+        TyperOption(param_decls=["--now"], metavar="INSTANT", expose_value=False, callback=_set_global, help=NOW_HELP),
+    ]
+
+
+def check_arguments(args: list[str]) -> list[str]:
+    """Refuse arguments that are not valid UTF-8 (Python hands them over as surrogates)."""
+    for position, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = arg.encode("utf-8", "surrogateescape")
+            try:
+                raw.decode("utf-8")
+                offset = 0
+            except UnicodeDecodeError as error:
+                offset = error.start
+            raise InvalidArguments(
+                f"argument {position} is not valid UTF-8 (byte 0x{raw[offset]:02x} at offset {offset}); "
+                "pass text in UTF-8"
+            ) from None
+    return args
+
+
+def read_stdin(what: str) -> str:
+    """Standard input as UTF-8 text; invalid UTF-8 is refused naming the byte offset."""
+    from supportdesk.errors import InvalidInput
+
+    stream = sys.stdin
+    if stream is None:
+        raise InvalidInput(f"{what} needs standard input, but there is none")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        return stream.read()
+    data = buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"standard input ({what}) is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "convert it, e.g. with iconv -t UTF-8"
+        ) from None
+
+
+class InvalidArguments(SupportdeskError):
+    """The command line itself cannot be read."""
+
+    exit_code = ExitCode.INVALID
+
+
 def _error(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    from supportdesk.text import inert
+
+    sys.stderr.write(f"error: {inert(message, multiline=False)}\n")
     sys.stderr.flush()
+
+
+def _driver_error(error: Exception) -> str:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return "the desk is busy (another supportdesk is writing); try again in a moment"
+    if "readonly" in text or "unable to open" in text or "disk I/O" in text:
+        return f"the desk file cannot be written ({text}); check its permissions and free space"
+    return f"the desk file cannot be used (SQLite says: {text}); run `supportdesk check`"
 
 
 def run_safely(invoke: Any) -> int:
@@ -78,6 +221,8 @@ def run_safely(invoke: Any) -> int:
 
     try:
         result = invoke()
+        # Flush here, not at exit: a reader that went away (`| head -1`) is seen now.
+        raw_stdout().flush()
     except SupportdeskError as error:
         _error(error.message)
         return int(error.exit_code)
@@ -96,13 +241,22 @@ def run_safely(invoke: Any) -> int:
         return int(ExitCode.INTERRUPTED)
     except typer.Exit as done:
         return int(done.exit_code)
-    except BrokenPipeError:
-        # The reader (e.g. `head`) went away: not an error of ours.
+    except (BrokenPipeError, ReaderGone):
+        # The reader (e.g. `head`) went away: not an error of ours. Point the real
+        # descriptor at /dev/null so that the interpreter's final flush stays quiet.
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
-        except OSError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.__stdout__.fileno())
+        except (OSError, AttributeError, ValueError):
             pass
         return int(ExitCode.OK)
+    except Exception as error:  # noqa: BLE001 - the boundary: no traceback, ever
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is not None and isinstance(error, sqlite3.Error):
+            _error(_driver_error(error))
+            return int(ExitCode.UNAVAILABLE)
+        _error(f"unexpected {type(error).__name__}: {error}; this is a bug in supportdesk, please report it with the command you ran")
+        return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else int(ExitCode.OK)
 
 
@@ -118,12 +272,16 @@ app = typer.Typer(
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Globals:
     """The global options, kept on the Typer context for every command."""
 
     db: str | None
     now: str | None
+
+
+DB_HELP = "The desk file (env SUPPORTDESK_DB; default: desk.db in the user data dir)."
+NOW_HELP = "Act as of this instant (env SUPPORTDESK_NOW), e.g. 2026-11-20T14:30 or 'fri 17:30'."
 
 
 def _version(value: bool) -> None:
@@ -140,7 +298,7 @@ def _global_options(
         typer.Option(
             "--db",
             metavar="PATH",
-            help="The desk file (env SUPPORTDESK_DB; default: desk.db in the user data dir).",
+            help=DB_HELP,
         ),
     ] = None,
     now: Annotated[
@@ -148,7 +306,7 @@ def _global_options(
         typer.Option(
             "--now",
             metavar="INSTANT",
-            help="Act as of this instant (env SUPPORTDESK_NOW), e.g. 2026-11-20T14:30 or 'fri 17:30'.",
+            help=NOW_HELP,
         ),
     ] = None,
     version: Annotated[
@@ -178,9 +336,13 @@ def open_desk(ctx: typer.Context) -> Iterator[Desk]:
     from supportdesk.desk import Desk
 
     options = globals_of(ctx)
-    desk = Desk.open(
-        locate_desk(options.db), login=current_login(), clock=real_now(), now_text=options.now
-    )
+    location = locate_desk(options.db)
+    desk = Desk.open(location, login=current_login(), clock=real_now, now_text=options.now)
+    if desk.created:
+        say(
+            f"created a new desk at {location.path} (no --db or SUPPORTDESK_DB was given); "
+            "`supportdesk --help` shows how to name another"
+        )
     try:
         yield desk
     finally:
@@ -214,8 +376,11 @@ CalendarFileOption = Annotated[
 
 
 def emit_json(data: Any) -> None:
-    """Write data as JSON on stdout: stable, UTF-8, two-space indent."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Write data as JSON on stdout: stable, UTF-8, two-space indent; the exact text,
+    with every control and bidi character as a JSON escape."""
+    from supportdesk.text import json_safe
+
+    raw_stdout().write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def say(message: str) -> None:
@@ -224,10 +389,15 @@ def say(message: str) -> None:
 
 
 def console(stderr: bool = False) -> Console:
-    """A rich console; plain when NO_COLOR is set or the output is not a terminal."""
-    from rich.console import Console
+    """A rich console; plain when NO_COLOR is set or the output is not a terminal.
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    Markup and emoji codes are off (text from tickets is never markup), and every piece
+    of text is made inert before rich adds its own styling.
+    """
+    from supportdesk.cli.safe_console import SafeConsole
+
+    stream = sys.stderr if stderr else sys.stdout
+    return SafeConsole(file=getattr(stream, "raw", stream), highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Output JSON instead of a table.")]

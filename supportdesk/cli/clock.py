@@ -57,7 +57,12 @@ def clock_open(
         return
     where = f"{cal.name} ({cal.spec.timezone})"
     if is_open:
-        until = f"closes {format_local(closes, cal.zone)} ({relative(closes, now)})" if closes else "open 24/7"
+        if closes:
+            until = f"closes {format_local(closes, cal.zone)} ({relative(closes, now)})"
+        elif cal.spec.is_always_open:
+            until = "open 24/7"
+        else:  # open around the clock, and every closed date or holiday lies behind
+            until = "never closes (no closed date or holiday ahead)"
         line = f"{where} is open at {format_local(when, cal.zone)}; {until}"
     else:
         line = f"{where} is closed at {format_local(when, cal.zone)}; opens {format_local(opens, cal.zone)} ({relative(opens, now)})"
@@ -84,7 +89,7 @@ def clock_add(
     with open_time(ctx, calendar_file) as time:
         cal = time.calendar(calendar)
         begin = time.instant(start)
-        deadline = cal.add(begin, amount)
+        deadline = cal.add(begin, amount, typed=duration)
     if json_:
         emit_json(
             {
@@ -109,11 +114,17 @@ def clock_between(
     json_: JsonOption = False,
 ) -> None:
     """Open time between A and B (negative when B is before A)."""
-    from supportdesk.timetext import format_hours, to_utc_text
+    from supportdesk.errors import InvalidInput
+    from supportdesk.timetext import DURATION_RANGE, MAX_DURATION, format_hours, to_utc_text
 
     with open_time(ctx, calendar_file) as time:
         cal = time.calendar(calendar)
         a, b = time.instant(start), time.instant(end)
+        if abs(b - a) > MAX_DURATION:
+            raise InvalidInput(
+                f"{start!r} and {end!r} are more than {DURATION_RANGE} apart; "
+                "ask about instants closer together"
+            )
         elapsed = cal.elapsed(a, b)
     if json_:
         emit_json({"calendar": cal.name, "from": to_utc_text(a), "to": to_utc_text(b), "open_seconds": int(elapsed.total_seconds())})

@@ -27,10 +27,22 @@ def next_steps(path: object, first: int, busy: int) -> str:
     return "\n".join(lines)
 
 
+def demo_path():
+    """Where the demo desk lives unless --db says otherwise: one file in the user cache
+    directory, replaced by each run (so runs do not pile up temp folders)."""
+    from pathlib import Path
+
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("supportdesk", appauthor=False)) / "demo.db"
+
+
 @app.command()
 def demo(ctx: typer.Context) -> None:
-    """Build a throwaway desk from examples/ and show its open queue."""
-    import tempfile
+    """Build a throwaway desk from examples/ and show its open queue.
+
+    Without --db the desk is the user cache directory's demo.db, rebuilt on every run.
+    """
     from pathlib import Path
 
     from supportdesk.cli.triage import render_triage
@@ -45,7 +57,9 @@ def demo(ctx: typer.Context) -> None:
         if path.exists():
             raise Refused(f"{path} already exists; the demo builds a new desk, so give a new --db path")
     else:
-        path = Path(tempfile.mkdtemp(prefix="supportdesk-demo-")) / "desk.db"
+        path = demo_path()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     clock = real_now()
     if options.now:
         from datetime import UTC
@@ -54,7 +68,7 @@ def demo(ctx: typer.Context) -> None:
 
         # The demo policy's zone reads a --now given without an offset.
         clock = parse_instant(options.now, ZoneInfo("Europe/Istanbul"), clock).astimezone(UTC)
-    desk = build_demo(path, login=current_login(), now=clock)
+    desk = build_demo(path, login=current_login(), now=clock, clock=real_now)
     try:
         view = desk.triage(limit=50)
         out = console()

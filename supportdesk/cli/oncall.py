@@ -129,13 +129,24 @@ def override_add(
     json_: JsonOption = False,
 ) -> None:
     """Put AGENT on a layer from --from until --until."""
+    from supportdesk.errors import InvalidInput
+    from supportdesk.timetext import format_local, from_utc_text
+
     with open_desk(ctx) as desk:
         time = desk.time()
-        override = desk.add_override(layer, person, time.instant(starts), time.instant(ends), reason)
+        instants = []
+        for option, text in (("--from", starts), ("--until", ends)):
+            try:
+                instants.append(time.instant(text))
+            except InvalidInput as error:
+                raise InvalidInput(f"{option}: {error}") from None
+        override = desk.add_override(layer, person, *instants, reason, starts_text=starts, ends_text=ends)
+        zone = desk.policy.zone
     if json_:
         emit_json(override)
     else:
-        say(f"override {override['id']}: {person} covers {layer} from {override['starts_at']} until {override['ends_at']}")
+        span = f"{format_local(from_utc_text(override['starts_at']), zone)} until {format_local(from_utc_text(override['ends_at']), zone)}"
+        say(f"override {override['id']}: {person} covers {layer} from {span}")
 
 
 @override_app.command("list")
@@ -175,6 +186,10 @@ def override_remove(
     override_id: Annotated[int, typer.Argument(metavar="ID", help="The override's id.", show_default=False)],
 ) -> None:
     """Cancel an override (it stays in the desk's log)."""
+    from supportdesk.errors import InvalidInput
+
+    if not -(2**63 - 1) <= override_id <= 2**63 - 1:  # beyond SQLite's integers: no override has it
+        raise InvalidInput(f"{override_id} is beyond any override id; `supportdesk oncall override list` shows them")
     with open_desk(ctx) as desk:
         row = desk.remove_override(override_id)
     say(f"removed override {override_id} ({row['person']} on {row['layer']})")

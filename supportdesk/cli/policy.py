@@ -23,6 +23,19 @@ STARTER_HEADER = """\
 """
 
 
+# The largest number SQLite's INTEGER PRIMARY KEY (a policy version's id) can hold.
+MAX_VERSION = 2**63 - 1
+
+
+def _version_number(value: int | None, what: str) -> int | None:
+    """A policy version number as given, refused when no stored version can have it."""
+    from supportdesk.errors import InvalidInput
+
+    if value is not None and not -MAX_VERSION <= value <= MAX_VERSION:
+        raise InvalidInput(f"{what} {value} is beyond any policy version number; `supportdesk policy versions` lists them")
+    return value
+
+
 @policy_app.command("check")
 def policy_check(
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Policy files to validate.", show_default=False)],
@@ -31,7 +44,7 @@ def policy_check(
     """Validate policy files: every problem, each as FILE:LINE: key: what is wrong; what would be right."""
     from pathlib import Path
 
-    from supportdesk.errors import ExitCode, InvalidInput
+    from supportdesk.errors import InvalidInput
     from supportdesk.policy import check_policy, format_problem, locate, read_policy_file
 
     reports = []
@@ -54,19 +67,26 @@ def policy_check(
                 "lines": [format_problem(name, text, p) for _, _, p in located],
             }
         )
+    verdicts = []
+    for report in reports:
+        errors = sum(1 for p in report["problems"] if p["severity"] == "error")
+        warnings = len(report["problems"]) - errors
+        verdict = "ok" if report["valid"] else f"{errors} error(s)"
+        verdicts.append(f"{report['file']}: {verdict}" + (f", {warnings} warning(s)" if warnings else ""))
     if json_:
         emit_json([{k: v for k, v in r.items() if k != "lines"} for r in reports])
     else:
         for report in reports:
             for line in report["lines"]:
                 typer.echo(line)
-        for report in reports:
-            errors = sum(1 for p in report["problems"] if p["severity"] == "error")
-            warnings = len(report["problems"]) - errors
-            verdict = "ok" if report["valid"] else f"{errors} error(s)"
-            say(f"{report['file']}: {verdict}" + (f", {warnings} warning(s)" if warnings else ""))
     if not all(r["valid"] for r in reports):
-        raise typer.Exit(int(ExitCode.INVALID))
+        # A failure ends in the one `error:` line every refusal ends in (the problems
+        # themselves are on standard output, one a line, or in the JSON).
+        where = "in the JSON on standard output" if json_ else "above"
+        raise InvalidInput(f"{'; '.join(verdicts)}; the problems are listed {where}")
+    if not json_:
+        for verdict in verdicts:
+            say(verdict)
 
 
 @policy_app.command("show")
@@ -78,17 +98,26 @@ def policy_show(
 ) -> None:
     """The desk's policy as normalised TOML."""
     from supportdesk.policy import dump_policy, explain_policy, load_policy, policy_to_data
+    from supportdesk.timetext import format_local, from_utc_text
 
     with open_desk(ctx) as desk:
-        row = desk.policy_version(version)
+        row = desk.policy_version(_version_number(version, "--version"))
+        zone = desk.policy.zone
     policy = load_policy(row["toml"], f"policy version {row['id']}", verify_holidays=False)
     if json_:
         import json
 
-        typer.echo(json.dumps({"version": row["id"], "policy": policy_to_data(policy)}, indent=2, ensure_ascii=False, default=str))
+        from supportdesk.cli.app import raw_stdout
+        from supportdesk.text import json_safe
+
+        # The exact text, as every --json gives it: not through the inert stream, whose
+        # visible escapes (\x85) would not be JSON.
+        data = {"version": row["id"], "policy": policy_to_data(policy)}
+        raw_stdout().write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
         return
     text = dump_policy(policy)
-    header = f"# policy version {row['id']}, applied {row['applied_at']} by {row['applied_by']} from {row['source']}\n\n"
+    applied = format_local(from_utc_text(row["applied_at"]), zone)
+    header = f"# policy version {row['id']}, applied {applied} by {row['applied_by']} from {row['source']}\n\n"
     typer.echo(header + (explain_policy(text) if explain else text), nl=False)
 
 
@@ -153,11 +182,15 @@ def policy_versions(ctx: typer.Context, json_: JsonOption = False) -> None:
     """Every policy version the desk has had: when, by whom, from which file."""
     with open_desk(ctx) as desk:
         rows = desk.policy_versions()
+        zone = desk.policy.zone
     if json_:
         emit_json(rows)
         return
+    from supportdesk.timetext import format_local, from_utc_text
+
     for row in rows:
-        typer.echo(f"{row['id']:>3}  {row['applied_at']}  {row['applied_by']:<16}  {row['source']}")
+        applied = format_local(from_utc_text(row["applied_at"]), zone)
+        typer.echo(f"{row['id']:>3}  {applied}  {row['applied_by']:<16}  {row['source']}")
 
 
 @policy_app.command("diff")
@@ -172,6 +205,7 @@ def policy_diff(
     from supportdesk.errors import NotFound
     from supportdesk.policy import dump_policy, load_policy
 
+    old, new = _version_number(old, "V1"), _version_number(new, "V2")
     with open_desk(ctx) as desk:
         right = desk.policy_version(new)
         if old is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -22,102 +23,186 @@ STATUS_STYLE = {
 }
 
 
-def _local_short(text: str | None, zone: tzinfo) -> str:
-    if not text:
-        return "-"
-    local = from_utc_text(text).astimezone(zone)
-    return f"{local:%a %d %b %H:%M} {local.tzname()}"
+def _local_short(text: str | None, zone: tzinfo, now: datetime | None = None) -> str:
+    """`Fri 20 Nov 15:30 +03`, with the year when it is not the year of `now`."""
+    from supportdesk.cli.history import local_short
+
+    return local_short(text, zone, now)
 
 
 def _age(text: str, now: datetime) -> str:
     return coarse_duration(now - from_utc_text(text))
 
 
+class Fitted:
+    """A table laid out for where it is printed.
+
+    On a terminal it fits the terminal's width (`width`, at most the console's). Piped or
+    redirected (the console is not a terminal) it takes the natural width of its content,
+    so that nothing is cut: a script or `grep` sees whole subjects and ids. rich crops
+    every printed line at the console's width, so for that print the console is widened
+    to the table's natural width.
+    """
+
+    def __init__(self, build: Callable[[int | None], Any], width: int | None = None):
+        self.build, self.width = build, width
+
+    def __rich_console__(self, console, options):
+        if console.is_terminal:
+            width = options.max_width if self.width is None else min(self.width, options.max_width)
+            yield self.build(max(width, 1))
+            return
+        table = self.build(None)
+        natural = console.measure(table, options=options.update_width(NATURAL)).maximum
+        if natural > console.width:
+            console.width = natural
+        yield from console.render(table, options.update_width(max(natural, options.max_width)))
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.build(options.max_width if console.is_terminal else None))
+
+
+# Wide enough for any table's natural width.
+NATURAL = 100_000
+
+
+def _fit(width: int | None, stages: list[tuple[dict[str, int], str, int]]) -> tuple[dict[str, int], int]:
+    """The first stage whose columns leave the flexible column at least its floor.
+
+    Each stage is (its columns' widths, the flexible column's key, that column's floor):
+    the flexible column gets what the others leave of `width` (one space between
+    columns), at most its own width in the stage. Without a width (piped), the first
+    stage as it is: natural widths."""
+    if width is None:
+        columns, key, _ = stages[0]
+        return columns, columns[key]
+    for columns, key, floor in stages:
+        others = {k: v for k, v in columns.items() if k != key}
+        room = width - sum(others.values()) - len(columns) + 1
+        natural = columns[key]
+        if room >= min(natural, floor):
+            return columns, max(1, min(natural, room))
+    columns, key, _ = stages[-1]
+    room = width - sum(v for k, v in columns.items() if k != key) - len(columns) + 1
+    return columns, max(1, min(columns[key], room))
+
+
 def ticket_table(
-    rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, width: int, title: str | None = None
+    rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, width: int | None, title: str | None = None
 ):
-    """A table of tickets that fits `width` columns: the subject gets what is left."""
-    from rich.table import Table
-    from rich.text import Text
+    """A table of tickets that fits `width` columns on a terminal (piped: its natural
+    width). Ids are never cut; the subject gets what is left; when the terminal is too
+    narrow the customer, age, assignee, status and priority go, in that order."""
 
-    id_width = max([len(f"#{r['id']}") for r in rows] + [2])
-    priority_width = max([len(r["priority"]) for r in rows] + [8])
-    customer_width = min(18, max([len(r["customer"]) for r in rows] + [8]))
-    fixed = id_width + 8 + priority_width + customer_width + 8 + 5
-    subject_width = max(12, width - fixed - 6)
-    table = Table(
-        title=title,
-        title_justify="left",
-        header_style="bold",
-        pad_edge=False,
-        box=None,
-        padding=(0, 1, 0, 0),
-    )
-    table.add_column("ID", justify="right", no_wrap=True, width=id_width)
-    table.add_column("Status", no_wrap=True, width=8)
-    table.add_column("Priority", no_wrap=True, width=priority_width)
-    table.add_column("Subject", no_wrap=True, overflow="ellipsis", width=subject_width)
-    table.add_column("Customer", no_wrap=True, overflow="ellipsis", width=customer_width)
-    table.add_column("Assignee", no_wrap=True, overflow="ellipsis", width=8)
-    table.add_column("Age", justify="right", no_wrap=True, width=5)
-    for row in rows:
-        table.add_row(
-            f"#{row['id']}",
-            Text(row["status"], style=STATUS_STYLE.get(row["status"], "")),
-            row["priority"],
-            row["subject"],
-            row["customer"],
-            row["assignee"] or "-",
-            _age(row["created_at"], now),
-        )
-    return table
+    def build(room: int | None):
+        from rich.cells import cell_len as width_of
+        from rich.table import Table
+        from rich.text import Text
+
+        ages = [_age(r["created_at"], now) for r in rows]
+        natural = {
+            "id": max([len(f"#{r['id']}") for r in rows] + [2]),
+            "status": max([len(r["status"]) for r in rows] + [6]),
+            "priority": max([width_of(r["priority"]) for r in rows] + [8]),
+            "subject": max([width_of(r["subject"]) for r in rows] + [7]),
+            "customer": max([width_of(r["customer"]) for r in rows] + [8]),
+            "assignee": max([width_of(r["assignee"] or "-") for r in rows] + [8]),
+            "age": max([len(a) for a in ages] + [3]),
+        }
+        capped = natural | {"customer": min(natural["customer"], 24), "assignee": min(natural["assignee"], 12)}
+        narrow = capped | {"customer": min(natural["customer"], 14), "assignee": min(natural["assignee"], 8)}
+
+        def without(columns, *keys):
+            return {k: v for k, v in columns.items() if k not in keys}
+
+        stages = [
+            (natural, "subject", NATURAL),  # everything whole
+            (capped, "subject", 24),
+            (narrow, "subject", 20),
+            (without(narrow, "customer"), "subject", 16),
+            (without(narrow, "customer", "age"), "subject", 14),
+            (without(narrow, "customer", "age", "assignee"), "subject", 12),
+            (without(narrow, "customer", "age", "assignee", "status"), "subject", 10),
+            (without(narrow, "customer", "age", "assignee", "status", "priority"), "subject", 1),
+        ]
+        columns, subject = _fit(room, stages)
+        widths = columns | {"subject": subject}
+        table = Table(title=title, title_justify="left", header_style="bold", pad_edge=False, box=None, padding=(0, 1, 0, 0))
+        spec = {
+            "id": ("ID", dict(justify="right", min_width=widths["id"])),
+            "status": ("Status", {}),
+            "priority": ("Priority", {}),
+            "subject": ("Subject", {}),
+            "customer": ("Customer", {}),
+            "assignee": ("Assignee", {}),
+            "age": ("Age", dict(justify="right")),
+        }
+        for key in spec:
+            if key in widths:
+                header, extra = spec[key]
+                table.add_column(header, no_wrap=True, overflow="ellipsis", width=widths[key], **extra)
+        for row, age in zip(rows, ages, strict=True):
+            cells = {
+                "id": f"#{row['id']}",
+                "status": Text(row["status"], style=STATUS_STYLE.get(row["status"], "")),
+                "priority": row["priority"],
+                "subject": row["subject"],
+                "customer": row["customer"],
+                "assignee": row["assignee"] or "-",
+                "age": age,
+            }
+            table.add_row(*[cells[k] for k in spec if k in widths])
+        return table
+
+    return Fitted(build, width)
 
 
-def event_summary(event: dict[str, Any]) -> str:
-    """One line saying what an event changed."""
-    details = event["details"]
-    kind = event["kind"]
-    before, after = details.get("before") or {}, details.get("after") or {}
-    changes = [
-        f"{key} {before.get(key) or '-'} → {after.get(key) or '-'}"
-        for key in after
-        if key in before and before.get(key) != after.get(key)
-    ]
-    extra: list[str] = []
-    if kind == "filed":
-        extra.append(
-            f"{after.get('priority')} · {after.get('department')} · {after.get('channel')} · "
-            f"{after.get('customer')}"
-        )
-    if kind == "reply":
-        extra.append("first response" if details.get("first_response") else "public reply")
-    if kind == "note":
-        extra.append("internal note")
-    if details.get("reason"):
-        extra.append(f"reason {details['reason']}")
-    skip = {"before", "after", "reason", "first_response", "internal", "length", "new_customer"}
-    extra.extend(f"{k} {v}" for k, v in details.items() if k not in skip)
-    return "; ".join(changes + extra)
+def event_summary(event: dict[str, Any], zone: tzinfo, now: datetime | None = None) -> str:
+    """One sentence saying what an event did (see supportdesk.cli.history)."""
+    from supportdesk.cli.history import sentence
+
+    return sentence(event, zone, now)
 
 
-def events_table(events: list[dict[str, Any]], zone: tzinfo, *, with_ticket: bool):
-    """A table of events, oldest first."""
-    from rich.table import Table
+def events_table(events: list[dict[str, Any]], zone: tzinfo, *, with_ticket: bool, now: datetime):
+    """A table of events, oldest first: when, (ticket,) who, the kind, and what it did in
+    words, with when it was really recorded if that was another time (`--now`)."""
+    from supportdesk.cli.history import recorded_note, sentence
 
-    table = Table(header_style="bold", pad_edge=False, box=None)
-    table.add_column("When", no_wrap=True)
-    if with_ticket:
-        table.add_column("Ticket", justify="right", no_wrap=True)
-    table.add_column("Who", no_wrap=True, max_width=24, overflow="ellipsis")
-    table.add_column("Event", no_wrap=True)
-    table.add_column("What", ratio=1, overflow="fold")
+    lines = []
     for event in events:
-        cells = [_local_short(event["at"], zone)]
+        what = sentence(event, zone, now)
+        note = recorded_note(event, zone)
+        lines.append(f"{what} {note}" if note else what)
+
+    def build(room: int | None):
+        from rich.table import Table
+
+        # A narrow terminal keeps room for the sentence: shorter names, no kind column
+        # (the sentence says what happened).
+        with_kind = room is None or room >= 100
+        table = Table(header_style="bold", pad_edge=False, box=None, padding=(0, 1, 0, 0))
+        table.add_column("When", no_wrap=True)
         if with_ticket:
-            cells.append(f"#{event['ticket_id']}" if event["ticket_id"] else "-")
-        cells += [event["actor"], event["kind"], event_summary(event)]
-        table.add_row(*cells)
-    return table
+            table.add_column("Ticket", justify="right", no_wrap=True)
+        who_width = None if room is None else (24 if room >= 120 else 16)
+        table.add_column("Who", no_wrap=True, max_width=who_width, overflow="ellipsis")
+        if with_kind:
+            table.add_column("Event", no_wrap=True)
+        table.add_column("What", overflow="fold")
+        for event, what in zip(events, lines, strict=True):
+            cells = [_local_short(event["at"], zone, now)]
+            if with_ticket:
+                cells.append(f"#{event['ticket_id']}" if event.get("ticket_id") else "-")
+            cells.append(event["actor"])
+            if with_kind:
+                cells.append(event["kind"])
+            table.add_row(*cells, what)
+        return table
+
+    return Fitted(build)
 
 
 def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
@@ -167,16 +252,35 @@ def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
         parts += [Text(""), Text("Messages", style="bold")]
         for message in ticket["messages"]:
             kind = "internal note" if message["internal"] else "public reply"
-            line = Text(f"{_local_short(message['at'], zone)}  {message['author']}  ({kind})", style="dim")
+            line = Text(f"{_local_short(message['at'], zone, now)}  {message['author']}  ({kind})", style="dim")
             parts += [Padding(line, (0, 0, 0, 2)), Padding(message["body"], (0, 0, 0, 4))]
-    parts += [Text(""), Text("History", style="bold"), events_table(ticket["events"], zone, with_ticket=False)]
+    parts += [Text(""), Text("History", style="bold"), events_table(ticket["events"], zone, with_ticket=False, now=now)]
     return Group(*parts)
 
 
-def write_csv(rows: list[dict[str, Any]]) -> None:
-    """Tickets as CSV on stdout, the JSON fields as columns."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(TICKET_FIELDS)
+def write_csv(rows: list[dict[str, Any]], stream: Any = None) -> None:
+    """Tickets as CSV on stdout (the exact text, like JSON), the JSON fields as columns.
+
+    Records end in a newline; a field holding a carriage return or a newline is quoted
+    (the csv module quotes only the characters of its line terminator, so each record
+    is written with CRLF and its terminator replaced).
+    """
+    import io
+
+    stream = stream or sys.stdout
+    buffer = io.StringIO()
+    quoting = csv.writer(buffer, lineterminator="\r\n")
+
+    class _Records:
+        @staticmethod
+        def writerow(values: list[Any]) -> None:
+            quoting.writerow(values)
+            stream.write(buffer.getvalue()[:-2] + "\n")
+            buffer.seek(0)
+            buffer.truncate()
+
+    writer = _Records()
+    writer.writerow(list(TICKET_FIELDS))
     for row in rows:
         out = []
         for name in TICKET_FIELDS:
@@ -192,70 +296,125 @@ def write_csv(rows: list[dict[str, Any]]) -> None:
 ROW_STYLE = {"breached": "red", "at-risk": "yellow"}
 
 
-def due_text(row: dict[str, Any], zone: tzinfo, now: datetime) -> str:
-    """`18:00 in 3h15m`, `Mon 09:00 in 2d18h`, `14:30 breached 2h ago`, `paused`, `-`."""
+def due_text(row: dict[str, Any], zone: tzinfo, now: datetime, *, compact: bool = False) -> str:
+    """`18:00 in 3h15m`, `Mon 09:00 in 2d18h`, `14:30 breached 2h ago`, `paused`, `-`;
+    compact (for a narrow terminal): `in 3h15m`, `2h overdue`."""
     if not row.get("due_at"):
         return "paused" if row.get("paused_at") else "-"
     due = from_utc_text(row["due_at"])
     local, today = due.astimezone(zone), now.astimezone(zone)
-    if due < now:  # the time and how long ago, in its largest unit: it fits 80 columns
+    if due < now:  # the time and how long ago, in its largest unit
+        if compact:
+            return f"{largest_unit(now - due)} overdue"
         return f"{local:%H:%M} breached {largest_unit(now - due)} ago"
+    if compact:
+        return f"in {coarse_duration(due - now)}"
     when = f"{local:%H:%M}" if local.date() == today.date() else f"{local:%a %H:%M}"
     return f"{when} in {coarse_duration(due - now)}"
 
 
-def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, width: int):
-    """The queue: rank, id, priority, subject, customer, age, next deadline, flags, assignee, level."""
-    from rich.table import Table
+# The triage subject gets at least this many characters when the terminal allows it
+# (80 columns do), the customer between these.
+TRIAGE_SUBJECT = 25
+TRIAGE_CUSTOMER = (10, 18)
 
-    dues = [due_text(r, zone, now) for r in rows]
+
+def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, width: int | None):
+    """The queue: rank, id, priority, subject, customer, age, next deadline, flags, who,
+    level. On a terminal it fits `width`: the deadline gets shorter words and the
+    customer fewer characters before the subject drops under a useful width; ids are
+    never cut. Piped, every column has its natural width."""
+    dues = {False: [due_text(r, zone, now) for r in rows], True: [due_text(r, zone, now, compact=True) for r in rows]}
     flags = [", ".join(r["flags"]) for r in rows]
-    widths = {
-        "rank": max(len(str(len(rows))), 1),
-        "id": max(len(f"#{r['id']}") for r in rows),
-        "priority": max(len(r["priority"]) for r in rows),
-        "age": max(3, max(len(_age(r["created_at"], now)) for r in rows)),
-        "due": min(22, max(len(d) for d in dues)),
-        "flags": min(16, max([len(f) for f in flags] + [5])) if any(flags) else 0,
-        "who": min(7, max([len(r["assignee"] or "-") for r in rows] + [3])),
-        "level": 3,
-    }
-    left = width - sum(widths.values()) - (9 if widths["flags"] else 8)  # a space between columns
-    customer = max(6, min(18, int(left * 0.4)))
-    subject = max(8, left - customer)
-    table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1, 0, 0))
-    table.add_column("#", justify="right", no_wrap=True, width=widths["rank"])
-    table.add_column("ID", justify="right", no_wrap=True, width=widths["id"])
-    table.add_column("Priority", no_wrap=True, width=widths["priority"], overflow="ellipsis")
-    table.add_column("Subject", no_wrap=True, width=subject, overflow="ellipsis")
-    table.add_column("Customer", no_wrap=True, width=customer, overflow="ellipsis")
-    table.add_column("Age", justify="right", no_wrap=True, width=widths["age"])
-    table.add_column("Next deadline", no_wrap=True, width=widths["due"], overflow="ellipsis")
-    if widths["flags"]:  # shown when the intake raised any
-        table.add_column("Flags", no_wrap=True, width=widths["flags"], overflow="ellipsis")
-    table.add_column("Who", no_wrap=True, width=widths["who"], overflow="ellipsis")
-    table.add_column("Lvl", justify="right", no_wrap=True, width=widths["level"])
-    for row, due, flag in zip(rows, dues, flags, strict=True):
-        cells = [
-            str(row["rank"]), f"#{row['id']}", row["priority"], row["subject"], row["customer"],
-            _age(row["created_at"], now), due, *([flag] if widths["flags"] else []), row["assignee"] or "-",
-            str(row["escalation_level"]),
-        ]
-        table.add_row(*cells, style=ROW_STYLE.get(row["state"], ""))
-    return table
+    ages = [_age(r["created_at"], now) for r in rows]
+
+    def layout(room: int | None) -> tuple[dict[str, int], bool]:
+        from rich.cells import cell_len as width_of
+
+        natural = {
+            "rank": max([len(str(r["rank"])) for r in rows] + [1]),
+            "id": max([len(f"#{r['id']}") for r in rows] + [2]),
+            "priority": max([width_of(r["priority"]) for r in rows] + [8]),
+            "subject": max([width_of(r["subject"]) for r in rows] + [7]),
+            "customer": max([width_of(r["customer"]) for r in rows] + [8]),
+            "age": max([len(a) for a in ages] + [3]),
+            "due": max([len(d) for d in dues[False]] + [13]),
+            **({"flags": max([width_of(f) for f in flags] + [5])} if any(flags) else {}),
+            "who": max([width_of(r["assignee"] or "-") for r in rows] + [3]),
+            "level": 3,
+        }
+        if room is None:
+            return natural, False
+        short = natural | {"who": min(natural["who"], 7), **({"flags": min(natural["flags"], 16)} if "flags" in natural else {})}
+        compact = short | {"due": max([len(d) for d in dues[True]] + [8])}
+        for columns in (short, compact):
+            # The customer's share: what the subject does not need of its goal.
+            others = sum(v for k, v in columns.items() if k not in ("subject", "customer")) + len(columns) - 1
+            rest = room - others
+            goal = max(TRIAGE_SUBJECT, min(columns["subject"], int(rest * 0.6)))
+            low, high = TRIAGE_CUSTOMER
+            customer = min(columns["customer"], high, max(low, rest - goal))
+            subject = min(columns["subject"], rest - customer)
+            if subject >= min(columns["subject"], TRIAGE_SUBJECT):
+                return columns | {"customer": customer, "subject": subject}, columns is compact
+        # Narrower still: columns go, least useful first; the id and the subject stay.
+        columns = compact | {"customer": min(compact["customer"], 8)}
+
+        def left() -> int:
+            return room - sum(v for k, v in columns.items() if k != "subject") - len(columns) + 1
+
+        for key in (None, "customer", "age", "flags", "level", "who", "priority", "due", "rank"):
+            columns.pop(key, None)
+            if left() >= min(columns["subject"], 16 if key in (None, "customer", "age", "flags") else 8):
+                break
+        return columns | {"subject": max(1, min(columns["subject"], left()))}, True
+
+    def build(room: int | None):
+        from rich.table import Table
+
+        widths, compact = layout(room)
+        table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1, 0, 0))
+        spec = {
+            "rank": ("#", dict(justify="right")),
+            "id": ("ID", dict(justify="right", min_width=widths["id"])),
+            "priority": ("Priority", {}),
+            "subject": ("Subject", {}),
+            "customer": ("Customer", {}),
+            "age": ("Age", dict(justify="right")),
+            "due": ("Next deadline" if widths.get("due", 0) >= 13 else "Deadline", {}),
+            "flags": ("Flags", {}),
+            "who": ("Who", {}),
+            "level": ("Lvl", dict(justify="right")),
+        }
+        keys = [k for k in spec if k in widths]
+        for key in keys:
+            header, extra = spec[key]
+            table.add_column(header, no_wrap=True, overflow="ellipsis", width=widths[key], **extra)
+        for row, due, flag, age in zip(rows, dues[compact], flags, ages, strict=True):
+            cells = {
+                "rank": str(row["rank"]), "id": f"#{row['id']}", "priority": row["priority"], "subject": row["subject"],
+                "customer": row["customer"], "age": age, "due": due, "flags": flag, "who": row["assignee"] or "-",
+                "level": str(row["escalation_level"]),
+            }
+            table.add_row(*[cells[k] for k in keys], style=ROW_STYLE.get(row["state"], ""))
+        return table
+
+    return Fitted(build, width)
 
 
-def _span_text(a: str, b: str, zone: tzinfo) -> str:
+def _span_text(a: str, b: str, zone: tzinfo, now: datetime | None = None) -> str:
     start, end = from_utc_text(a).astimezone(zone), from_utc_text(b).astimezone(zone)
     if start.date() == end.date():
-        return f"{start:%a %d %b %H:%M}–{end:%H:%M} {end.tzname()}"
-    return f"{_local_short(a, zone)}–{_local_short(b, zone)}"
+        return f"{_local_short(a, zone, now).rsplit(' ', 1)[0]}–{end:%H:%M} {end.tzname()}"
+    return f"{_local_short(a, zone, now)}–{_local_short(b, zone, now)}"
 
 
 def explain_text(story: dict[str, Any], zone: tzinfo, now: datetime) -> str:
     """`sla explain` for people: each clock's target, where it came from, and its story."""
+    from supportdesk.cli.history import sentence, who
+
     def when(text: str | None) -> str:
-        return _local_short(text, zone) if text else "-"
+        return _local_short(text, zone, now) if text else "-"
 
     lines = [
         f"#{story['ticket']} {story['subject']} — {story['priority']}, {story['status']}",
@@ -281,7 +440,7 @@ def explain_text(story: dict[str, Any], zone: tzinfo, now: datetime) -> str:
             lines.append(f"  {step['what']:<9} {when(step['at'])}  {step['why']}{moved}")
         if kind == "resolve" and clock["open_spans"]:
             for i, (a, b) in enumerate(clock["open_spans"][:8]):
-                lines.append(f"  {'open time' if i == 0 else '':<9} {_span_text(a, b, zone)}")
+                lines.append(f"  {'open time' if i == 0 else '':<9} {_span_text(a, b, zone, now)}")
             if len(clock["open_spans"]) > 8:
                 lines.append(f"  {'':<9} … and {len(clock['open_spans']) - 8} more")
         verdict = {"met": "met", "breached": "BREACHED", "running": "running", "no target": "no target"}[clock["verdict"]]
@@ -290,15 +449,5 @@ def explain_text(story: dict[str, Any], zone: tzinfo, now: datetime) -> str:
         lines.append("")
         lines.append("Escalations and changes")
         for item in story["other"]:
-            details = item["details"]
-            if item["kind"] == "escalate":
-                what = f"escalated to {details['after'].get('level_name', details['after']['level'])}, {details['after'].get('assignee') or 'nobody'}: {details['reason']}"
-            elif item["kind"] == "deadlines":
-                after = details["after"]
-                what = f"deadlines ({details['reason']}): respond {when(after['respond_by'])}, resolve {when(after['resolve_by'])}"
-            elif item["kind"] == "page":
-                what = f"paged {', '.join(details['to']) or 'nobody'} by {details['channel']}"
-            else:
-                what = f"priority {details['before']['priority']} → {details['after']['priority']}"
-            lines.append(f"  {when(item['at'])}  {item['actor'].split(':', 1)[-1]}: {what}")
+            lines.append(f"  {when(item['at'])}  {who(item['actor'])}: {sentence(item, zone, now)}")
     return "\n".join(lines)

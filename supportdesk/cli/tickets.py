@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from supportdesk.cli.app import JsonOption, app, console, emit_json, globals_of, open_desk, real_now, say
+from supportdesk.cli.app import JsonOption, app, console, emit_json, globals_of, open_desk, read_stdin, real_now, say
 from supportdesk.errors import InvalidInput, Refused
 
 # Closing more tickets than this at once asks for confirmation (or --yes).
@@ -17,11 +17,20 @@ CONFIRM_CLOSE_ABOVE = 20
 TicketId = Annotated[str, typer.Argument(metavar="ID", help="Ticket number, e.g. 42 or #42.", show_default=False)]
 
 
+# The largest id SQLite's INTEGER PRIMARY KEY can hold.
+MAX_TICKET_ID = 2**63 - 1
+
+
 def parse_ticket_id(text: str) -> int:
     """`42` or `#42` -> 42; anything else is refused with an example."""
-    raw = text.strip().lstrip("#")
-    if not raw.isdigit() or int(raw) == 0:
-        raise InvalidInput(f"{text!r} is not a ticket number; give one like 42 or #42")
+    from supportdesk.query import quoted
+
+    raw = text.strip()
+    raw = raw[1:] if raw.startswith("#") else raw
+    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+        raise InvalidInput(f"{quoted(text)} is not a ticket number; give one like 42 or #42")
+    if len(raw) > 19 or int(raw) > MAX_TICKET_ID:
+        raise InvalidInput(f"{quoted(text)} is larger than any ticket number can be; give one like 42 or #42")
     return int(raw)
 
 
@@ -31,7 +40,7 @@ def read_text_arg(value: str, what: str) -> str:
         return value
     if sys.stdin is None or sys.stdin.isatty():
         raise InvalidInput(f"{what} is '-' but nothing is piped on standard input")
-    return sys.stdin.read()
+    return read_stdin(what)
 
 
 def _print_ticket_line(ticket: dict, verb: str) -> None:
@@ -63,7 +72,7 @@ def init(
     desk = Desk.create(
         location.path,
         login=current_login(),
-        clock=real_now(),
+        clock=real_now,
         now_text=globals_of(ctx).now,
         policy_text=text,
         policy_source=policy or "default",
@@ -182,9 +191,11 @@ def list_tickets(
         emit_json(rows)
         return
     if csv_:
+        from supportdesk.cli.app import raw_stdout
         from supportdesk.cli.render import write_csv
 
-        write_csv(rows)
+        # The exact text for a file or a pipe; inert on a terminal.
+        write_csv(rows, sys.stdout if raw_stdout().isatty() else raw_stdout())
         return
     if not rows:
         say("no tickets match")
@@ -214,11 +225,11 @@ def log(
         limit = 0 if ticket_id else 50
     with open_desk(ctx) as desk:
         events = desk.log(ticket_id, limit or None)
-        zone = desk.policy.zone
+        zone, now = desk.policy.zone, desk.now
     if json_:
         emit_json(events)
         return
-    console().print(events_table(events, zone, with_ticket=ticket_id is None))
+    console().print(events_table(events, zone, with_ticket=ticket_id is None, now=now))
 
 
 # ---- working a ticket ----------------------------------------------------------------
@@ -302,7 +313,7 @@ def _ids_from_stdin() -> list[int]:
 
     if sys.stdin is None or sys.stdin.isatty():
         raise InvalidInput("--stdin given but nothing is piped; e.g. supportdesk list --json | supportdesk close --stdin")
-    text = sys.stdin.read()
+    text = read_stdin("--stdin")
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         try:
@@ -361,6 +372,9 @@ def close(
     if sources != 1:
         raise InvalidInput("say which tickets to close: ids, --stdin, or filters such as --status (one of them)")
     ids = [parse_ticket_id(t) for t in tickets] if tickets else (_ids_from_stdin() if stdin else None)
+    if ids == []:
+        say("nothing to close: standard input named no tickets")
+        return
     with open_desk(ctx) as desk:
 
         def run(preview: bool):
@@ -387,11 +401,28 @@ def close(
     if json_:
         emit_json(outcome.to_json())
         return
-    verb = "would close" if dry_run else "closed"
-    line = f"{verb} {len(outcome.changed)} ticket(s) with reason {outcome.reason}"
+    say(close_summary(outcome))
+
+
+def close_summary(outcome) -> str:
+    """`resolved #12`, `closed 3 tickets (reason duplicate); skipped 1 already closed`…"""
+    if not outcome.changed and not outcome.skipped:
+        return "nothing to close: no ticket matches"
+    parts = []
+    for status, verb in (("resolved", "resolve"), ("closed", "close")):
+        done = [t for t in outcome.changed if t["after"] == status]
+        if not done:
+            continue
+        if outcome.dry_run:
+            verb = f"would {verb}"
+        else:
+            verb = f"{verb}d"
+        ids = " ".join(f"#{t['id']}" for t in done[:20]) + (" …" if len(done) > 20 else "")
+        noun = "ticket" if len(done) == 1 else "tickets"
+        reason = "" if status == "resolved" and outcome.reason == "resolved" else f" (reason {outcome.reason})"
+        parts.append(f"{verb} {len(done)} {noun}{reason}: {ids}")
     if outcome.skipped:
-        line += f"; skipped {len(outcome.skipped)} already closed"
-    if dry_run and outcome.changed:
-        shown = " ".join(f"#{t['id']}" for t in outcome.changed[:20])
-        line += f": {shown}" + (" …" if len(outcome.changed) > 20 else "")
-    say(line)
+        parts.append(f"skipped {len(outcome.skipped)} already closed")
+    if not outcome.changed:
+        parts.insert(0, "nothing to close")
+    return "; ".join(parts)

@@ -174,17 +174,18 @@ def outbox(
     """Notifications the desk has queued (pages, escalations); delivery comes later."""
     with open_desk(ctx) as desk:
         rows = desk.outbox(pending, limit)
-        zone = desk.policy.zone
+        zone, now = desk.policy.zone, desk.now
     if json_:
         emit_json(rows)
         return
     if not rows:
         say("the outbox is empty")
         return
+    from supportdesk.cli.history import local_short
     from supportdesk.timetext import format_local, from_utc_text
 
     for row in rows:
-        state = "pending" if row["sent_at"] is None else f"sent {row['sent_at']}"
+        state = "pending" if row["sent_at"] is None else f"sent {local_short(row['sent_at'], zone, now)}"
         typer.echo(f"{row['id']:>4}  {format_local(from_utc_text(row['created_at']), zone)}  {row['channel']:<5} {row['recipient']:<20} {state:<8} {row['subject']}")
 
 
@@ -200,10 +201,21 @@ def priority(
     ticket_id = parse_ticket_id(ticket)
     with open_desk(ctx) as desk:
         data = desk.set_priority(ticket_id, name, reason)
+        zone, now = desk.policy.zone, desk.now
     if json_:
         emit_json(data)
+        return
+    from supportdesk.cli.history import local_short
+
+    if data.get("first_response_at"):
+        respond = "already answered"
     else:
-        say(f"#{ticket_id} is now {data['priority']}; respond by {data['respond_by'] or '-'}, resolve by {data['resolve_by'] or '-'}")
+        respond = f"respond by {local_short(data['respond_by'], zone, now)}" if data.get("respond_by") else "no response deadline"
+    if data.get("resolve_by"):
+        resolve = f"resolve by {local_short(data['resolve_by'], zone, now)}"
+    else:
+        resolve = "resolution clock paused" if data.get("paused_at") else "no resolution deadline"
+    say(f"#{ticket_id} is now {data['priority']}; {respond}, {resolve}")
 
 
 @customer_app.command("package")
