@@ -296,7 +296,7 @@ def _history(store: Store, report: CheckReport) -> None:
 
 
 def _deadlines(store: Store, report: CheckReport, now_text: str | None, clock: Callable[[], datetime]) -> None:
-    from supportdesk.desk import _StoredHolidays, resolve_now
+    from supportdesk.desk import StoredHolidays, resolve_now
     from supportdesk.policy import load_policy
 
     policies: dict[int, Any] = {}
@@ -313,7 +313,7 @@ def _deadlines(store: Store, report: CheckReport, now_text: str | None, clock: C
                     Problem("deadlines", f"policy version {version} cannot be loaded ({error}); the deadlines under it were not checked")
                 )
             else:
-                policy.use_holiday_cache(_StoredHolidays(store))
+                policy.use_holiday_cache(StoredHolidays(store))
                 policies[version] = policy
         return policies[version]
 

@@ -1194,7 +1194,12 @@ def _read_week(reader: Reader, value: Any, path: str) -> tuple[tuple[Any, ...], 
 
 
 def _read_calendars(reader: Reader, table: Any, desk_zone: str) -> list[CalendarSpec]:
-    from supportdesk.clock import CalendarSpec, HolidayRule, holiday_country_known, parse_hours
+    from supportdesk.clock import (
+        CalendarSpec,
+        HolidayRule,
+        holiday_country_known,
+        parse_hours,
+    )
 
     specs = []
     for path, name, values in reader.named_tables(table, "calendars", CALENDAR_KEYS):

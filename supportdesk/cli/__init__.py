@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from supportdesk.cli import agents, clock, demo, oncall, policy, tickets, triage  # noqa: F401  (registers the commands)
-from supportdesk.cli import maintenance  # noqa: F401  (backup, restore, check)
+from supportdesk.cli import (  # noqa: F401  (registers the commands)
+    agents,
+    clock,
+    demo,
+    maintenance,  # noqa: F401  (backup, restore, check)
+    oncall,
+    policy,
+    tickets,
+    triage,
+)
 from supportdesk.cli.app import app
 
 

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from supportdesk.cli.app import CalendarFileOption, JsonOption, app, console, emit_json, open_time
+from supportdesk.cli.app import (
+    CalendarFileOption,
+    JsonOption,
+    app,
+    console,
+    emit_json,
+    open_time,
+)
 
 clock_app = typer.Typer(
     help="Business time: is it open, deadlines, open time between instants, the week.",
@@ -115,7 +122,12 @@ def clock_between(
 ) -> None:
     """Open time between A and B (negative when B is before A)."""
     from supportdesk.errors import InvalidInput
-    from supportdesk.timetext import DURATION_RANGE, MAX_DURATION, format_hours, to_utc_text
+    from supportdesk.timetext import (
+        DURATION_RANGE,
+        MAX_DURATION,
+        format_hours,
+        to_utc_text,
+    )
 
     with open_time(ctx, calendar_file) as time:
         cal = time.calendar(calendar)

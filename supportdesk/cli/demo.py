@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import typer
 
 from supportdesk.cli.app import app, console, globals_of, real_now
@@ -63,7 +62,6 @@ def demo(ctx: typer.Context) -> None:
     clock = real_now()
     if options.now:
         from datetime import UTC
-
         from zoneinfo import ZoneInfo
 
         # The demo policy's zone reads a --now given without an offset.

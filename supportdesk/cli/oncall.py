@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from supportdesk.cli.app import CalendarFileOption, JsonOption, app, console, emit_json, open_desk, open_time, say
+from supportdesk.cli.app import (
+    CalendarFileOption,
+    JsonOption,
+    app,
+    console,
+    emit_json,
+    open_desk,
+    open_time,
+    say,
+)
 
 oncall_app = typer.Typer(
     help="Who is on call: now, next, the schedule, and overrides.", no_args_is_help=True, rich_markup_mode=None

@@ -45,7 +45,12 @@ def policy_check(
     from pathlib import Path
 
     from supportdesk.errors import InvalidInput
-    from supportdesk.policy import check_policy, format_problem, locate, read_policy_file
+    from supportdesk.policy import (
+        check_policy,
+        format_problem,
+        locate,
+        read_policy_file,
+    )
 
     reports = []
     for name in files:
@@ -97,7 +102,12 @@ def policy_show(
     json_: JsonOption = False,
 ) -> None:
     """The desk's policy as normalised TOML."""
-    from supportdesk.policy import dump_policy, explain_policy, load_policy, policy_to_data
+    from supportdesk.policy import (
+        dump_policy,
+        explain_policy,
+        load_policy,
+        policy_to_data,
+    )
     from supportdesk.timetext import format_local, from_utc_text
 
     with open_desk(ctx) as desk:
@@ -132,7 +142,12 @@ def policy_init(
 
     from supportdesk.config import example_policies
     from supportdesk.errors import InvalidInput, Refused
-    from supportdesk.policy import DEFAULT_POLICY_PATH, dump_policy, load_policy, read_policy_file
+    from supportdesk.policy import (
+        DEFAULT_POLICY_PATH,
+        dump_policy,
+        load_policy,
+        read_policy_file,
+    )
 
     if from_ is not None:
         examples = example_policies()

@@ -12,7 +12,14 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from supportdesk.model import TICKET_FIELDS
-from supportdesk.timetext import coarse_duration, format_hours, format_local, from_utc_text, largest_unit, relative
+from supportdesk.timetext import (
+    coarse_duration,
+    format_hours,
+    format_local,
+    from_utc_text,
+    largest_unit,
+    relative,
+)
 
 STATUS_STYLE = {
     "new": "bold cyan",

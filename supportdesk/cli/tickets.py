@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from supportdesk.cli.app import JsonOption, app, console, emit_json, globals_of, open_desk, read_stdin, real_now, say
+from supportdesk.cli.app import (
+    JsonOption,
+    app,
+    console,
+    emit_json,
+    globals_of,
+    open_desk,
+    read_stdin,
+    real_now,
+    say,
+)
 from supportdesk.errors import InvalidInput, Refused
 
 # Closing more tickets than this at once asks for confirmation (or --yes).

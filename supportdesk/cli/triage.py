@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from supportdesk.cli.app import WATCH_DEFAULT_SECONDS, JsonOption, app, console, emit_json, open_desk, say
+from supportdesk.cli.app import (
+    WATCH_DEFAULT_SECONDS,
+    JsonOption,
+    app,
+    console,
+    emit_json,
+    open_desk,
+    say,
+)
 from supportdesk.cli.tickets import TicketId, parse_ticket_id
 
 sla_app = typer.Typer(help="SLA clocks: where a ticket's targets come from and how its time was counted.", no_args_is_help=True, rich_markup_mode=None)

@@ -1,0 +1,167 @@
+"""Use cases of the on-call engineer: triage, escalate (by hand and automatically), pages
+and the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from supportdesk import sla
+from supportdesk.desk.context import DeskContext
+from supportdesk.errors import InvalidInput, NotFound, Refused
+from supportdesk.escalation import Staffing
+from supportdesk.model import (
+    ACTIVE_STATUSES,
+    TicketChange,
+)
+from supportdesk.query import check_names
+from supportdesk.timetext import to_utc_text
+from supportdesk.triage import Triage, annotate
+
+
+class Escalation(DeskContext):
+    """Triage, escalation, paging and the outbox."""
+
+    def _staffing(self) -> Staffing:
+        """Who answers each escalation level now, the agents, and their open tickets:
+        read once per use case, however many tickets it touches."""
+        duties = {d.layer: d for d in self.time().oncall().at(self.now)} if self.policy.layers else {}
+
+        def on_duty(layers: tuple[str, ...] | None) -> tuple[str, ...]:
+            names = layers if layers is not None else tuple(duties)
+            return next((duties[n].people for n in names if n in duties and duties[n].active and duties[n].people), ())
+
+        if self.policy.escalation:
+            levels = [(level.name, on_duty(level.layers)) for level in self.policy.escalation]
+        else:
+            levels = [("on-call", on_duty(None))]
+        agents = {a["login"]: a for a in self.store.agents() if a["active"]}
+        return Staffing(levels, agents, self.store.open_load())
+
+    def _notice(self, row: dict[str, Any], kind: str, recipient: str, channel: str, subject: str, body: str) -> dict[str, Any]:
+        return {
+            "ticket_id": row["id"], "kind": kind, "recipient": recipient, "channel": channel,
+            "subject": f"[#{row['id']}] {subject}", "body": body, "created_at": self.now_text,
+        }
+
+    def _page(self, row: dict[str, Any]) -> None:
+        """Notify the person on duty at once about an urgent ticket filed out of hours."""
+        level, people = self._staffing().levels[0]
+        notices = [
+            self._notice(
+                row, "page", f"agent:{person}", self.policy.page_channel, f"{row['priority']} ticket out of hours: {row['subject']}",
+                f"{row['customer']} filed #{row['id']} ({row['priority']}) at {row['created_at']}; respond by {row['respond_by']}. "
+                f"`supportdesk show {row['id']}`",
+            )
+            for person in people
+        ]
+        self.store.insert_outbox(notices)
+        self.store.insert_events([self._event("page", {"to": list(people), "level": level, "channel": self.policy.page_channel}, row["id"])])
+
+    def triage(
+        self,
+        *,
+        limit: int = 50,
+        department: str | None = None,
+        mine: bool = False,
+        unassigned: bool = False,
+        breaching_within: timedelta | None = None,
+    ) -> Triage:
+        """The open queue in breach order, its counts, and who is on call now."""
+        if department is not None:
+            department = check_names("department", (department,), self.policy.department_names)[0]
+        if mine and unassigned:
+            raise InvalidInput("choose one of --mine and --unassigned")
+        if limit < 1:
+            raise InvalidInput(f"--limit must be 1 or more, not {limit}")
+        assignee_id = self.actor.id if mine else None
+        due_before = to_utc_text(self.now + breaching_within) if breaching_within is not None else None
+        scope = dict(department=department, assignee_id=assignee_id, unassigned=unassigned, due_before=due_before, filed_by=self.as_of)
+        rows = self.store.queue(limit=limit, **scope)
+        counts = self.store.queue_counts(self.now_text, **scope)
+        duties = self.time().oncall().at(self.now) if self.policy.layers else []
+        return Triage(annotate(rows, self.now), counts, duties, self.now)
+
+    def _level_index(self, name: str) -> int:
+        names = [level.name for level in self.policy.escalation]
+        if not names:
+            raise NotFound("this policy defines no escalation levels; add [[escalation.levels]] to it")
+        if name not in names:
+            raise InvalidInput(f"unknown escalation level {name!r}; this policy has: {', '.join(names)}")
+        return names.index(name)
+
+    def _escalation_change(self, row: dict[str, Any], level: int, reason: str, staffing: Staffing, automatic: bool) -> tuple[TicketChange, dict[str, Any] | None, dict[str, Any]]:
+        level_name, people = staffing.levels[level]
+        agent = staffing.pick(people)
+        values: dict[str, Any] = {"escalation_level": level}
+        if agent is not None:
+            values["assignee_id"] = agent["id"]
+        details: dict[str, Any] = {"reason": reason, "automatic": automatic}
+        if automatic:
+            values["escalated_for"] = row["due_at"]
+            kind = sla.due_kind(row)
+            if not row[f"{kind}_breached_at"]:
+                values[f"{kind}_breached_at"] = row["due_at"]
+                details["breached"] = {f"{kind}_breached_at": row["due_at"]}
+        summary = {
+            "id": row["id"],
+            "before": {"level": row["escalation_level"], "assignee": row["assignee"]},
+            "after": {"level": level, "level_name": level_name, "assignee": agent["login"] if agent else row["assignee"]},
+            "on_duty": list(people),
+        }
+        event = self._event("escalate", {**{k: summary[k] for k in ("before", "after", "on_duty")}, **details}, row["id"])
+        notice = None
+        if agent is not None:
+            notice = self._notice(
+                row, "escalation", f"agent:{agent['login']}", self.policy.escalation_channel, f"escalated to {level_name}: {row['subject']}",
+                f"#{row['id']} ({row['priority']}, {row['customer']}) was escalated to {level_name}: {reason}. "
+                f"Deadline {row['due_at'] or '-'}. `supportdesk show {row['id']}`",
+            )
+        return self._change(row, values, [event]), notice, summary
+
+    def escalate(self, ticket_id: int, level_name: str, reason: str) -> dict[str, Any]:
+        """Raise (or lower) a ticket to a level; the person on call there gets it."""
+        if not reason.strip():
+            raise InvalidInput("say why with --reason TEXT")
+        level = self._level_index(level_name.strip().lower())
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
+                raise Refused(f"ticket #{ticket_id} is {row['status']}: reopen it before escalating")
+            if row["escalation_level"] == level:
+                raise Refused(f"ticket #{ticket_id} is already at level {level_name}")
+            change, notice, _ = self._escalation_change(row, level, reason.strip(), self._staffing(), automatic=False)
+            self.store.apply(change)
+            self.store.insert_outbox([notice] if notice else [])
+        return self.ticket(ticket_id)
+
+    def escalate_auto(self, *, dry_run: bool = False) -> dict[str, Any]:
+        """Raise every ticket past its deadline one level, once per breach."""
+        levels = self.policy.escalation
+        if not levels:
+            raise NotFound("this policy defines no escalation levels; add [[escalation.levels]] to it")
+        holidays = [] if dry_run else self._missing_holidays(self.policy)
+        with self._writing(dry_run):
+            self._cache_holidays(holidays)
+            rows = self.store.overdue(self.now_text, filed_by=self.as_of)
+            staffing = self._staffing()
+            changes, notices, escalated, skipped = [], [], [], []
+            for row in rows:
+                level = row["escalation_level"] + 1
+                if level >= len(levels):
+                    skipped.append({"id": row["id"], "why": f"already at the top level ({levels[-1].name})"})
+                    continue
+                reason = f"{sla.due_kind(row)} deadline {row['due_at']} passed"
+                change, notice, summary = self._escalation_change(row, level, reason, staffing, automatic=True)
+                changes.append(change)
+                escalated.append(summary)
+                if notice:
+                    notices.append(notice)
+            if not dry_run:
+                self.store.apply_many(changes)
+                self.store.insert_outbox(notices)
+        return {"dry_run": dry_run, "escalated": escalated, "skipped": skipped, "notifications": len(notices)}
+
+    def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+        """Queued notifications, newest first."""
+        return self.store.outbox(pending_only, limit)

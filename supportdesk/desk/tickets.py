@@ -1,0 +1,393 @@
+"""Use cases of tickets: file, read, reply, assign, wait/resume, close, reopen, priority."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from supportdesk import sla
+from supportdesk.desk.context import DeskContext
+from supportdesk.errors import InvalidInput, NotFound, Refused
+from supportdesk.model import (
+    ACTIVE_STATUSES,
+    Action,
+    CloseReason,
+    Message,
+    Status,
+    TicketChange,
+    event_json,
+    message_json,
+    next_status,
+    ticket_json,
+    transition,
+)
+from supportdesk.query import Filter, build_filter, check_email, check_names
+from supportdesk.text import check_body, check_fields, check_line
+from supportdesk.timetext import from_utc_text
+
+# What closing needs to know of each ticket (every column it may change, with their
+# previous values for the events): enough to read 10 000 of them quickly.
+CLOSE_COLUMNS = (
+    "status", "created_at", "updated_at", "first_response_at", "respond_by", "resolve_by", "due_at", "risk_at",
+    "paused_at", "paused_seconds", "sla", "respond_breached_at", "resolve_breached_at", "resolved_at", "closed_at",
+    "close_reason",
+)
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """What a user gives to file a ticket; defaults come from the policy."""
+
+    subject: str
+    body: str
+    customer: str
+    department: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    service: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CloseOutcome:
+    """What a bulk close did (or, with dry_run, would do)."""
+
+    reason: str
+    dry_run: bool
+    changed: list[dict[str, Any]] = field(default_factory=list)  # id, before, after
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # id, status, why
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON summary scripts read."""
+        return {
+            "reason": self.reason,
+            "dry_run": self.dry_run,
+            "changed": len(self.changed),
+            "skipped": len(self.skipped),
+            "tickets": self.changed,
+            "skipped_tickets": self.skipped,
+        }
+
+
+class Tickets(DeskContext):
+    """Filing, reading and working tickets."""
+
+    def _visible_row(self, ticket_id: int) -> dict[str, Any]:
+        """A ticket's row; under a pinned past instant a ticket filed later does not exist yet."""
+        row = self.store.ticket(ticket_id)
+        if self.as_of is not None and row["created_at"] > self.as_of:
+            raise NotFound(f"no ticket #{ticket_id} at {self._when(self.as_of)}: it was filed later, at {self._when(row['created_at'])}")
+        return row
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """One ticket as JSON, with its description, messages and events."""
+        row = self._visible_row(ticket_id)
+        result = ticket_json(row)
+        result["body"] = row["body"]
+        result["messages"] = [message_json(m) for m in self.store.messages(ticket_id)]
+        result["events"] = [event_json(e) for e in self.store.events(ticket_id)]
+        return result
+
+    def filter(self, **options: Any) -> Filter:
+        """A Filter from the text options of `list`/`close`, checked against the policy."""
+        return build_filter(
+            zone=self.policy.zone,
+            now=self.now,
+            priorities_known=self.policy.priority_names,
+            departments_known=self.policy.department_names,
+            agents_known=tuple(a["login"] for a in self.store.agents()) if options.get("assignee") else (),
+            me=self.actor.name,
+            as_of=self.as_of,
+            **options,
+        )
+
+    def list_tickets(self, flt: Filter) -> tuple[list[dict[str, Any]], int]:
+        """Tickets matching `flt` as JSON, and how many match in all."""
+        rows = self.store.find_tickets(flt)
+        total = len(rows) if not flt.limit or len(rows) < flt.limit else self.store.count_tickets(flt)
+        return [ticket_json(r) for r in rows], total
+
+    def log(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events of one ticket, or the latest of the whole desk, oldest first."""
+        if ticket_id is not None:
+            self._visible_row(ticket_id)  # NotFound for a bad id
+        return [event_json(e) for e in self.store.events(ticket_id, limit)]
+
+    def file_ticket(self, draft: TicketDraft) -> dict[str, Any]:
+        """File a ticket for a customer (created on first contact); returns the ticket."""
+        from supportdesk.text import SUBJECT_MAX
+
+        subject = check_line(draft.subject, "the subject", limit=SUBJECT_MAX)
+        body = check_body(draft.body, "the body", max_bytes=self.policy.body_max_bytes)
+        fields = check_fields(draft.fields)
+        category = check_line(draft.category, "--category", limit=100) if draft.category is not None else None
+        service = check_line(draft.service, "--service", limit=200) if draft.service is not None else None
+        email = check_email(draft.customer)
+        policy = self.policy
+        priority = check_names("priority", (draft.priority or policy.default_priority,), policy.priority_names)[0]
+        department = check_names("department", (draft.department or policy.default_department,), policy.department_names)[0]
+        channel = check_names("channel", (draft.channel or policy.default_channel,), policy.channel_names)[0]
+        with self.store.transaction():
+            now = self.now_text
+            customer = self.store.customer_by_email(email)
+            if customer is None:
+                customer_id = self.store.insert_customer({"email": email, "created_at": now})
+            else:
+                customer_id = customer["id"]
+            deadlines = sla.plan(
+                policy,
+                priority=priority,
+                channel=channel,
+                package=customer["package"] if customer else None,
+                created_at=self.now,
+            )
+            values = {
+                "subject": subject,
+                "body": body,
+                "status": Status.NEW.value,
+                "priority": priority,
+                "department": department,
+                "channel": channel,
+                "category": category,
+                "service": service,
+                "customer_id": customer_id,
+                "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
+                "flags": "[]",
+                "created_at": now,
+                "updated_at": now,
+                "policy_version": self.policy_version_id,
+            } | sla.ticket_values(deadlines, responded=False, active=True, rank=policy.priority(priority).rank)
+            event = self._event(
+                "filed",
+                {
+                    "after": {
+                        "status": Status.NEW.value,
+                        "priority": priority,
+                        "department": department,
+                        "channel": channel,
+                        "customer": email,
+                    },
+                    "new_customer": customer is None,
+                },
+            )
+            ticket_id = self.store.apply(TicketChange(None, values, [event, self._deadline_event(values, "filed")]))
+            if deadlines.outside_office_hours and policy.priority(priority).page_on_call:
+                self._page(self.store.ticket(ticket_id))
+        return self.ticket(ticket_id)
+
+    def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> dict[str, Any]:
+        """Add a public reply (the first one is the first response) or an internal note."""
+        body = check_body(text, "the message", max_bytes=self.policy.body_max_bytes)
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            self.store.apply(self._reply_change(row, body, internal))
+        return self.ticket(ticket_id)
+
+    def _reply_change(self, row: dict[str, Any], body: str, internal: bool) -> TicketChange:
+        ticket_id = row["id"]
+        now = self.now_text
+        values: dict[str, Any] = {}
+        if internal:
+            event = self._event("note", {"internal": True, "length": len(body)})
+        else:
+            status = transition(ticket_id, row["status"], Action.RESPOND)
+            details: dict[str, Any] = {"internal": False, "length": len(body)}
+            if status != row["status"]:
+                values["status"] = status.value
+                details["before"] = {"status": row["status"]}
+                details["after"] = {"status": status.value}
+            if row["first_response_at"] is None:
+                values["first_response_at"] = now
+                details["first_response"] = True
+                if row["respond_by"] and row["respond_by"] < now:
+                    values["respond_breached_at"] = row["respond_by"]
+                    details["breached"] = {"respond_by": row["respond_by"]}
+                values |= self._clock_values(row, first_response_at=now, status=values.get("status", row["status"]))
+            event = self._event("reply", details)
+        message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
+        return self._change(row, values, [event], [message])
+
+    def assign(self, ticket_id: int, to: str) -> dict[str, Any]:
+        """Give a ticket to an agent (`me`, a login, or `none` to unassign)."""
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            self.store.apply(self._assign_change(row, to))
+        return self.ticket(ticket_id)
+
+    def _assign_change(self, row: dict[str, Any], to: str) -> TicketChange:
+        ticket_id = row["id"]
+        if row["status"] == Status.CLOSED:
+            raise Refused(f"ticket #{ticket_id} is closed: cannot assign it; reopen it first with `supportdesk reopen {ticket_id}`")
+        target = to.strip()
+        if target.lower() in ("none", "nobody"):
+            agent_id, login = None, None
+        else:
+            login = self.actor.name if target.lower() == "me" else target
+            agent = self.store.agent_by_login(login)
+            if agent is None or not agent["active"]:
+                known = ", ".join(a["login"] for a in self.store.agents() if a["active"])
+                raise NotFound(f"no agent {login!r}; agents of this desk: {known}")
+            agent_id = agent["id"]
+        if row["assignee_id"] == agent_id:
+            raise Refused(f"ticket #{ticket_id} is already assigned to {login or 'nobody'}")
+        event = self._event("assign", {"before": {"assignee": row["assignee"]}, "after": {"assignee": login}})
+        return self._change(row, {"assignee_id": agent_id}, [event])
+
+    def _move(self, ticket_id: int, action: Action, kind: str) -> dict[str, Any]:
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            status = transition(ticket_id, row["status"], action)
+            self._check_order(row)
+            values: dict[str, Any] = {"status": status.value}
+            if action is Action.WAIT:
+                values["paused_at"] = self.now_text
+            elif row["paused_at"] is not None:
+                values["paused_at"] = None
+                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, row["paused_at"], self.now)
+            values |= self._clock_values(row, **values)
+            details = {"before": {"status": row["status"], "resolve_by": row["resolve_by"]}, "after": {"status": status.value, "resolve_by": values["resolve_by"]}}
+            if "paused_seconds" in values:
+                details["paused_seconds"] = values["paused_seconds"] - row["paused_seconds"]
+            self.store.apply(self._change(row, values, [self._event(kind, details)]))
+        return self.ticket(ticket_id)
+
+    def wait(self, ticket_id: int) -> dict[str, Any]:
+        """Put a ticket on hold, waiting on the customer: the resolution clock stops."""
+        return self._move(ticket_id, Action.WAIT, "wait")
+
+    def resume(self, ticket_id: int) -> dict[str, Any]:
+        """Take a ticket off hold: the paused open time is added to its resolution deadline."""
+        return self._move(ticket_id, Action.RESUME, "resume")
+
+    def reopen(self, ticket_id: int) -> dict[str, Any]:
+        """Reopen a resolved or closed ticket, within the policy's reopen window."""
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            self.store.apply(self._reopen_change(row))
+        return self.ticket(ticket_id)
+
+    def _reopen_change(self, row: dict[str, Any]) -> TicketChange:
+        ticket_id = row["id"]
+        transition(ticket_id, row["status"], Action.REOPEN)
+        self._check_order(row)
+        ended = row["closed_at"] or row["resolved_at"]
+        within = self.policy.reopen_within_days
+        if within is not None and ended is not None:
+            ended_at = from_utc_text(ended)
+            if within == 0 or self.now - ended_at > timedelta(days=within):
+                rule = (
+                    "this desk does not reopen tickets"
+                    if within == 0
+                    else f"this desk reopens tickets within {within} days and #{ticket_id} ended on {ended[:10]}"
+                )
+                raise Refused(f"{rule}; file a new ticket referencing #{ticket_id}")
+        status = Status.OPEN
+        event = self._event(
+            "reopen",
+            {
+                "before": {
+                    "status": row["status"],
+                    "resolved_at": row["resolved_at"],
+                    "closed_at": row["closed_at"],
+                    "close_reason": row["close_reason"],
+                },
+                "after": {"status": status.value},
+            },
+        )
+        values: dict[str, Any] = {
+            "status": status.value,
+            "resolved_at": None,
+            "closed_at": None,
+            "close_reason": None,
+        }
+        if ended is not None:
+            values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, ended, self.now)
+        values |= self._clock_values(row, **values)
+        return self._change(row, values, [event])
+
+    def close_tickets(
+        self, ids: list[int], reason: CloseReason, *, dry_run: bool = False
+    ) -> CloseOutcome:
+        """Close tickets by id in one transaction; unknown ids refuse the whole batch."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            raise InvalidInput("no tickets to close; give ids, --stdin, or filters such as --status")
+        with self._writing(dry_run):
+            rows = self.store.tickets_by_ids(unique, CLOSE_COLUMNS)
+            missing = [i for i in unique if i not in rows]
+            if missing:
+                shown = ", ".join(f"#{i}" for i in missing[:10]) + (" …" if len(missing) > 10 else "")
+                raise NotFound(f"{len(missing)} of the tickets do not exist ({shown}); nothing was closed")
+            return self._close_rows([rows[i] for i in unique], reason, dry_run)
+
+    def close_matching(self, flt: Filter, reason: CloseReason, *, dry_run: bool = False) -> CloseOutcome:
+        """Close every ticket a filter matches, in one transaction."""
+        if flt.is_empty:
+            raise InvalidInput("refusing to close every ticket; narrow it with filters such as --status or --created-before")
+        with self._writing(dry_run):
+            return self._close_rows(self.store.find_tickets(flt), reason, dry_run)
+
+    def _close_rows(self, rows: list[dict[str, Any]], reason: CloseReason, dry_run: bool) -> CloseOutcome:
+        outcome = CloseOutcome(reason=reason.value, dry_run=dry_run)
+        action = Action.RESOLVE if reason is CloseReason.RESOLVED else Action.CLOSE
+        now = self.now_text
+        changes: list[TicketChange] = []
+        for row in rows:
+            before = row["status"]
+            target = next_status(before, action)
+            if target is None:
+                outcome.skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
+                continue
+            self._check_order(row)
+            values: dict[str, Any] = {"status": target.value, "due_at": None, "risk_at": None, "paused_at": None}
+            if row["paused_at"] is not None:
+                # The pause ends with the ticket: its open time counts as paused, so a
+                # reopen later starts from the deadline the ticket had when it closed.
+                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, row["paused_at"], self.now)
+            if row["first_response_at"] is None and row["respond_by"] and row["respond_by"] < now and not row["respond_breached_at"]:
+                values["respond_breached_at"] = row["respond_by"]
+            if row["resolve_by"] and row["resolve_by"] < now and not row["resolve_breached_at"] and before != Status.RESOLVED:
+                values["resolve_breached_at"] = row["resolve_by"]
+            if target is Status.RESOLVED:
+                values |= {"resolved_at": now, "close_reason": reason.value}
+            else:
+                values["closed_at"] = now
+                if before != Status.RESOLVED:
+                    values["close_reason"] = reason.value
+            details: dict[str, Any] = {"before": {"status": before}, "after": {"status": target.value}, "reason": reason.value}
+            breached = {k: values[k] for k in ("respond_breached_at", "resolve_breached_at") if k in values}
+            if breached:
+                details["breached"] = breached
+            event = self._event("close", details, row["id"])
+            changes.append(self._change(row, values, [event]))
+            outcome.changed.append({"id": row["id"], "before": before, "after": target.value})
+        if changes and not dry_run:
+            self.store.apply_many(changes)
+        return outcome
+
+    def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
+        """Change a ticket's priority; its deadlines are recomputed in the same transaction."""
+        name = check_names("priority", (priority,), self.policy.priority_names)[0]
+        reason = check_line(reason, "--reason", required=False)
+        with self.store.transaction():
+            row = self.store.ticket(ticket_id)
+            if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
+                raise Refused(f"ticket #{ticket_id} is {row['status']}: its priority no longer matters; reopen it first")
+            if row["priority"] == name:
+                raise Refused(f"ticket #{ticket_id} is already {name}")
+            values = {"priority": name} | self._clock_values(row, priority=name)
+            events = [
+                self._event("priority", {"before": {"priority": row["priority"]}, "after": {"priority": name}, "reason": reason.strip()}),
+                self._deadline_event(values, f"priority {row['priority']} → {name}", row),
+            ]
+            self.store.apply(self._change(row, values, events))
+        return self.ticket(ticket_id)
+
+    def explain(self, ticket_id: int) -> dict[str, Any]:
+        """The ticket's clocks as a timeline replayed from its events."""
+        row = self.store.ticket(ticket_id)
+        events = [event_json(e) for e in self.store.events(ticket_id)]
+        return sla.explain(self.policy, row, events, self.now) | {"subject": row["subject"], "status": row["status"], "priority": row["priority"]}
