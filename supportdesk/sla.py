@@ -10,6 +10,8 @@ is added back to its deadline. Each target counts in its own calendar (business 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -170,6 +172,18 @@ def paused_open_seconds(policy: Policy, row: dict[str, Any], since: str, until: 
     resolve = json.loads(row.get("sla") or "{}").get("resolve")
     calendar = policy.calendar(resolve["calendar"] if resolve else ALWAYS_OPEN)
     return int(calendar.elapsed(from_utc_text(since), until).total_seconds())
+
+
+def breaches(row: dict[str, Any], now_text: str, clocks: Iterable[str]) -> dict[str, str]:
+    """The breach stamps a change settles: for each clock it stops or escalates
+    (`respond`, `resolve`) whose deadline passed before `now_text` and is not stamped
+    yet, `{clock}_breached_at` = that deadline."""
+    stamps = {}
+    for clock in clocks:
+        deadline = row.get(f"{clock}_by")
+        if deadline and deadline < now_text and not row.get(f"{clock}_breached_at"):
+            stamps[f"{clock}_breached_at"] = deadline
+    return stamps
 
 
 def due_kind(row: dict[str, Any]) -> str | None:

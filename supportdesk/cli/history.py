@@ -180,8 +180,9 @@ def _reply(event: dict[str, Any], say: Say) -> str:
     details = _details(event)
     text = "first response to the customer" if details.get("first_response") else "replied to the customer"
     breached = details.get("breached") or {}
-    if breached.get("respond_by"):
-        text += f", after the response deadline {say.when(breached['respond_by'])}"
+    missed = breached.get("respond_breached_at") or breached.get("respond_by")  # older events: respond_by
+    if missed:
+        text += f", after the response deadline {say.when(missed)}"
     return _joined(text, _status_change(details))
 
 

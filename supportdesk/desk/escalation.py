@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from supportdesk import sla
+from supportdesk import notices, sla
 from supportdesk.desk.context import DeskContext
 from supportdesk.errors import InvalidInput, NotFound, Refused
 from supportdesk.escalation import Staffing
@@ -38,20 +38,26 @@ class Escalation(DeskContext):
         agents = {a["login"]: a for a in self.store.agents() if a["active"]}
         return Staffing(levels, agents, self.store.open_load())
 
-    def _notice(self, row: dict[str, Any], kind: str, recipient: str, channel: str, subject: str, body: str) -> dict[str, Any]:
+    def _notice(self, row: dict[str, Any], kind: str, recipient: str, channel: str, **fields: Any) -> dict[str, Any]:
+        """An outbox row: the notice of `kind` about a ticket, worded by `notices`."""
+        subject, body = notices.render(
+            kind, id=row["id"], subject=row["subject"], priority=row["priority"], customer=row["customer"], **fields
+        )
         return {
             "ticket_id": row["id"], "kind": kind, "recipient": recipient, "channel": channel,
-            "subject": f"[#{row['id']}] {subject}", "body": body, "created_at": self.now_text,
+            "subject": subject, "body": body, "created_at": self.now_text,
         }
+
+    def _local(self, text: str | None) -> str | None:
+        return self._when(text) if text else None
 
     def _page(self, row: dict[str, Any]) -> None:
         """Notify the person on duty at once about an urgent ticket filed out of hours."""
         level, people = self._staffing().levels[0]
         notices = [
             self._notice(
-                row, "page", f"agent:{person}", self.policy.page_channel, f"{row['priority']} ticket out of hours: {row['subject']}",
-                f"{row['customer']} filed #{row['id']} ({row['priority']}) at {row['created_at']}; respond by {row['respond_by']}. "
-                f"`supportdesk show {row['id']}`",
+                row, "page", f"agent:{person}", self.policy.page_channel,
+                filed_at=self._local(row["created_at"]), respond_by=self._local(row["respond_by"]),
             )
             for person in people
         ]
@@ -99,10 +105,10 @@ class Escalation(DeskContext):
         details: dict[str, Any] = {"reason": reason, "automatic": automatic}
         if automatic:
             values["escalated_for"] = row["due_at"]
-            kind = sla.due_kind(row)
-            if not row[f"{kind}_breached_at"]:
-                values[f"{kind}_breached_at"] = row["due_at"]
-                details["breached"] = {f"{kind}_breached_at": row["due_at"]}
+            breached = sla.breaches(row, self.now_text, [sla.due_kind(row)])
+            if breached:
+                values |= breached
+                details["breached"] = breached
         summary = {
             "id": row["id"],
             "before": {"level": row["escalation_level"], "assignee": row["assignee"]},
@@ -113,9 +119,8 @@ class Escalation(DeskContext):
         notice = None
         if agent is not None:
             notice = self._notice(
-                row, "escalation", f"agent:{agent['login']}", self.policy.escalation_channel, f"escalated to {level_name}: {row['subject']}",
-                f"#{row['id']} ({row['priority']}, {row['customer']}) was escalated to {level_name}: {reason}. "
-                f"Deadline {row['due_at'] or '-'}. `supportdesk show {row['id']}`",
+                row, "escalation", f"agent:{agent['login']}", self.policy.escalation_channel,
+                level=level_name, reason=reason, due_at=self._local(row["due_at"]),
             )
         return self._change(row, values, [event]), notice, summary
 

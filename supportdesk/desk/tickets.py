@@ -202,9 +202,10 @@ class Tickets(DeskContext):
             if row["first_response_at"] is None:
                 values["first_response_at"] = now
                 details["first_response"] = True
-                if row["respond_by"] and row["respond_by"] < now:
-                    values["respond_breached_at"] = row["respond_by"]
-                    details["breached"] = {"respond_by": row["respond_by"]}
+                breached = sla.breaches(row, now, ["respond"])
+                if breached:
+                    values |= breached
+                    details["breached"] = breached
                 values |= self._clock_values(row, first_response_at=now, status=values.get("status", row["status"]))
             event = self._event("reply", details)
         message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
@@ -347,10 +348,9 @@ class Tickets(DeskContext):
                 # The pause ends with the ticket: its open time counts as paused, so a
                 # reopen later starts from the deadline the ticket had when it closed.
                 values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, row["paused_at"], self.now)
-            if row["first_response_at"] is None and row["respond_by"] and row["respond_by"] < now and not row["respond_breached_at"]:
-                values["respond_breached_at"] = row["respond_by"]
-            if row["resolve_by"] and row["resolve_by"] < now and not row["resolve_breached_at"] and before != Status.RESOLVED:
-                values["resolve_breached_at"] = row["resolve_by"]
+            stopped = (["respond"] if row["first_response_at"] is None else []) + (["resolve"] if before != Status.RESOLVED else [])
+            breached = sla.breaches(row, now, stopped)
+            values |= breached
             if target is Status.RESOLVED:
                 values |= {"resolved_at": now, "close_reason": reason.value}
             else:
@@ -358,7 +358,6 @@ class Tickets(DeskContext):
                 if before != Status.RESOLVED:
                     values["close_reason"] = reason.value
             details: dict[str, Any] = {"before": {"status": before}, "after": {"status": target.value}, "reason": reason.value}
-            breached = {k: values[k] for k in ("respond_breached_at", "resolve_breached_at") if k in values}
             if breached:
                 details["breached"] = breached
             event = self._event("close", details, row["id"])
