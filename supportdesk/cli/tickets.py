@@ -385,29 +385,21 @@ def close(
     if ids == []:
         say("nothing to close: standard input named no tickets")
         return
+
+    def confirm(count: int) -> bool:
+        if stdin or not sys.stdin.isatty():
+            raise Refused(f"this would close {count} tickets; add --yes to confirm, or --dry-run to preview")
+        return typer.confirm(f"Close {count} tickets with reason {close_reason.value}?", err=True)
+
     with open_desk(ctx) as desk:
-
-        def run(preview: bool):
-            if ids is not None:
-                return desk.close_tickets(ids, close_reason, dry_run=preview)
-            return desk.close_matching(desk.filter(**filters), close_reason, dry_run=preview)
-
-        if dry_run or yes:
-            outcome = run(dry_run)
-        else:
-            plan = run(True)
-            count = len(plan.changed)
-            if count > CONFIRM_CLOSE_ABOVE:
-                if stdin or not sys.stdin.isatty():
-                    raise Refused(f"this would close {count} tickets; add --yes to confirm, or --dry-run to preview")
-                if not typer.confirm(f"Close {count} tickets with reason {close_reason.value}?", err=True):
-                    raise Refused("nothing was closed")
-            if ids is None and plan.changed:
-                # Close exactly the tickets that were counted, not what matches a moment later.
-                outcome = desk.close_tickets([t["id"] for t in plan.changed], close_reason)
-                outcome.skipped = plan.skipped
-            else:
-                outcome = run(False) if ids is not None else plan
+        outcome = desk.bulk_close(
+            close_reason,
+            ids=ids,
+            flt=desk.filter(**filters) if ids is None else None,
+            dry_run=dry_run,
+            confirm=None if yes else confirm,
+            confirm_above=CONFIRM_CLOSE_ABOVE,
+        )
     if json_:
         emit_json(outcome.to_json())
         return

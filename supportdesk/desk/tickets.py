@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -308,6 +309,37 @@ class Tickets(DeskContext):
             values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, ended, self.now)
         values |= self._clock_values(row, **values)
         return self._change(row, values, [event])
+
+    def bulk_close(
+        self,
+        reason: CloseReason,
+        *,
+        ids: list[int] | None = None,
+        flt: Filter | None = None,
+        dry_run: bool = False,
+        confirm: Callable[[int], bool] | None = None,
+        confirm_above: int = 20,
+    ) -> CloseOutcome:
+        """Close tickets by id or by filter: plan, ask `confirm(count)` when more than
+        `confirm_above` would close (None: no need to ask), then close exactly the planned
+        tickets in one transaction. `dry_run` only plans."""
+        def plan(preview: bool) -> CloseOutcome:
+            if ids is not None:
+                return self.close_tickets(ids, reason, dry_run=preview)
+            assert flt is not None, "close needs ids or a filter"
+            return self.close_matching(flt, reason, dry_run=preview)
+
+        if dry_run or confirm is None:
+            return plan(dry_run)
+        planned = plan(True)
+        if len(planned.changed) > confirm_above and not confirm(len(planned.changed)):
+            raise Refused("nothing was closed")
+        if ids is None and planned.changed:
+            # Close exactly the tickets that were counted, not what matches a moment later.
+            outcome = self.close_tickets([t["id"] for t in planned.changed], reason)
+            outcome.skipped = planned.skipped
+            return outcome
+        return plan(False) if ids is not None else planned
 
     def close_tickets(
         self, ids: list[int], reason: CloseReason, *, dry_run: bool = False
