@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from supportdesk.errors import InvalidInput, Refused
 
@@ -235,6 +235,67 @@ TICKET_FIELDS = (
     "flags",
     "fields",
 )
+
+
+class TicketRecord(TypedDict, total=False):
+    """A ticket as the desk returns it (`show --json`; `list --json` has all but the last
+    three). Timestamps are ISO 8601 UTC text; None where not set."""
+
+    id: int
+    subject: str
+    status: str  # new | open | pending | resolved | closed
+    priority: str
+    department: str
+    channel: str
+    category: str | None
+    service: str | None
+    customer: str
+    package: str | None
+    reseller: str | None
+    assignee: str | None
+    escalation_level: int
+    created_at: str
+    updated_at: str
+    first_response_at: str | None
+    respond_by: str | None
+    resolve_by: str | None
+    due_at: str | None
+    paused_at: str | None
+    respond_breached_at: str | None
+    resolve_breached_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    close_reason: str | None
+    flags: list[str]
+    fields: dict[str, str]
+    body: str
+    messages: list[MessageRecord]
+    events: list[EventRecord]
+
+
+class EventRecord(TypedDict):
+    """One event of a ticket's (or the desk's) history."""
+
+    id: int
+    ticket_id: int | None
+    at: str
+    recorded_at: str | None  # when it was really written (None before schema 4)
+    actor: str  # agent:alice, customer:ada@example.com, system:import
+    kind: str
+    operation: str | None  # the command (one transaction) it belongs to
+    details: dict[str, Any]
+    changes: dict[str, list[Any]]  # column -> [before, after]
+
+
+class MessageRecord(TypedDict):
+    """A public reply or an internal note."""
+
+    id: int
+    at: str
+    author: str
+    internal: bool
+    channel: str | None
+    body: str
 
 
 def ticket_json(row: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,11 @@ from supportdesk.timetext import format_local, from_utc_text, parse_instant, to_
 Clock = Callable[[], datetime]
 
 
+def _real_clock() -> datetime:
+    """The wall clock, for Python callers that give none (the CLI passes its own)."""
+    return datetime.now(UTC)
+
+
 def resolve_now(now_text: str | None, policy: Policy, clock: datetime) -> datetime:
     """The instant a command acts at: `--now` read in the desk's zone, else the clock."""
     if not now_text:
@@ -235,6 +240,62 @@ class DeskContext:
             store.discard()
             raise
         return desk
+
+    # ---- the Python API's ways in ---------------------------------------------------
+
+    @classmethod
+    def connect(cls, path: str | Path, *, login: str, now: datetime | None = None, clock: Clock | None = None) -> Self:
+        """Open an existing desk file as the agent `login`, acting at `now` (pinned) or at
+        the time `clock` gives when it writes (default: the real clock)."""
+        from supportdesk.config import DeskLocation
+
+        desk = cls.open(
+            DeskLocation(Path(path), explicit=True),
+            login=login,
+            clock=clock or _real_clock,
+            now_text=to_utc_text(now) if now is not None else None,
+        )
+        return desk
+
+    @classmethod
+    def new(
+        cls,
+        path: str | Path,
+        *,
+        login: str,
+        policy: str | Path | None = None,
+        now: datetime | None = None,
+        clock: Clock | None = None,
+    ) -> Self:
+        """Create a desk file with a policy file (the generic one if none) and `login` as
+        its admin."""
+        text = Path(policy).read_text(encoding="utf-8") if policy is not None else None
+        return cls.create(
+            Path(path),
+            login=login,
+            clock=clock or _real_clock,
+            now_text=to_utc_text(now) if now is not None else None,
+            policy_text=text,
+            policy_source=str(policy) if policy is not None else "default",
+        )
+
+    def at(self, now: datetime) -> Self:
+        """The same desk and actor acting at another instant (pinned)."""
+        return type(self)(self.store, self.policy, self.actor, now, self._policy_version, clock=self._clock)
+
+    def acting_as(self, login: str) -> Self:
+        """The same desk at the same instant, acting as another agent of it."""
+        agent = self.store.agent_by_login(login)
+        if agent is None or not agent["active"]:
+            raise Refused(f"{login} is not an agent of this desk; add them with `supportdesk agent add {login}`")
+        actor = Actor("agent", login, agent["id"], agent["role"])
+        return type(self)(self.store, self.policy, actor, self.now, self._policy_version, clock=self._clock, pinned=self.pinned)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Release the desk file."""

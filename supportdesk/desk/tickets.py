@@ -18,6 +18,7 @@ from supportdesk.model import (
     Message,
     Status,
     TicketChange,
+    TicketRecord,
     event_json,
     message_json,
     next_status,
@@ -83,7 +84,7 @@ class Tickets(DeskContext):
             raise NotFound(f"no ticket #{ticket_id} at {self._when(self.as_of)}: it was filed later, at {self._when(row['created_at'])}")
         return row
 
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
+    def ticket(self, ticket_id: int) -> TicketRecord:
         """One ticket as JSON, with its description, messages and events."""
         row = self._visible_row(ticket_id)
         result = ticket_json(row)
@@ -117,7 +118,7 @@ class Tickets(DeskContext):
             self._visible_row(ticket_id)  # NotFound for a bad id
         return [event_json(e) for e in self.store.events(ticket_id, limit)]
 
-    def file_ticket(self, draft: TicketDraft) -> dict[str, Any]:
+    def file_ticket(self, draft: TicketDraft) -> TicketRecord:
         """File a ticket for a customer (created on first contact); returns the ticket."""
         from supportdesk.text import SUBJECT_MAX
 
@@ -179,7 +180,7 @@ class Tickets(DeskContext):
                 self._page(self.store.ticket(ticket_id))
         return self.ticket(ticket_id)
 
-    def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> dict[str, Any]:
+    def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> TicketRecord:
         """Add a public reply (the first one is the first response) or an internal note."""
         body = check_body(text, "the message", max_bytes=self.policy.body_max_bytes)
         with self.store.transaction():
@@ -212,7 +213,7 @@ class Tickets(DeskContext):
         message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
         return self._change(row, values, [event], [message])
 
-    def assign(self, ticket_id: int, to: str) -> dict[str, Any]:
+    def assign(self, ticket_id: int, to: str) -> TicketRecord:
         """Give a ticket to an agent (`me`, a login, or `none` to unassign)."""
         with self.store.transaction():
             row = self.store.ticket(ticket_id)
@@ -256,15 +257,15 @@ class Tickets(DeskContext):
             self.store.apply(self._change(row, values, [self._event(kind, details)]))
         return self.ticket(ticket_id)
 
-    def wait(self, ticket_id: int) -> dict[str, Any]:
+    def wait(self, ticket_id: int) -> TicketRecord:
         """Put a ticket on hold, waiting on the customer: the resolution clock stops."""
         return self._move(ticket_id, Action.WAIT, "wait")
 
-    def resume(self, ticket_id: int) -> dict[str, Any]:
+    def resume(self, ticket_id: int) -> TicketRecord:
         """Take a ticket off hold: the paused open time is added to its resolution deadline."""
         return self._move(ticket_id, Action.RESUME, "resume")
 
-    def reopen(self, ticket_id: int) -> dict[str, Any]:
+    def reopen(self, ticket_id: int) -> TicketRecord:
         """Reopen a resolved or closed ticket, within the policy's reopen window."""
         with self.store.transaction():
             row = self.store.ticket(ticket_id)
