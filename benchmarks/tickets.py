@@ -78,9 +78,8 @@ def build(path: Path, tickets: int, seed: int = 7) -> float:
     span = 2 * 365 * 86400
     start = (now - timedelta(seconds=span)).replace(hour=0, minute=0, second=0)
     with store.transaction():
-        store.conn.executemany(
-            "INSERT INTO customers (id, email, created_at) VALUES (?, ?, ?)",
-            [(i + 1, f"admin@{d}", to_utc_text(start)) for i, d in enumerate(domains)],
+        store.bulk_insert_customers(
+            {"id": i + 1, "email": f"admin@{d}", "created_at": to_utc_text(start)} for i, d in enumerate(domains)
         )
         offsets = sorted(rng.randrange(span) for _ in range(tickets))
         subjects = rng.choices(SUBJECTS, k=tickets)
@@ -120,7 +119,7 @@ def build(path: Path, tickets: int, seed: int = 7) -> float:
                 }
 
         store.bulk_insert_tickets(rows())
-    store.conn.execute("PRAGMA optimize")
+    store.optimize()
     desk.close()
     return time.perf_counter() - started
 

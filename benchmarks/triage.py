@@ -92,13 +92,12 @@ def build(path: Path, tickets: int, open_count: int, breached: int, seed: int = 
             }
 
     with store.transaction():
-        store.conn.executemany(
-            "INSERT INTO customers (id, email, created_at) VALUES (?, ?, ?)",
-            [(i + 1, f"admin@{d}", to_utc_text(start)) for i, d in enumerate(domains)],
+        store.bulk_insert_customers(
+            {"id": i + 1, "email": f"admin@{d}", "created_at": to_utc_text(start)} for i, d in enumerate(domains)
         )
         store.bulk_insert_tickets(closed_rows())
         store.bulk_insert_tickets(open_rows())
-    store.conn.execute("PRAGMA optimize")
+    store.optimize()
     desk.close()
     return time.perf_counter() - started, count_breached
 

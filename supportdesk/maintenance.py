@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -260,7 +259,7 @@ def check(desk_path: Path, *, now_text: str | None, clock: Callable[[], datetime
             ):
                 try:
                     step(store, report)
-                except sqlite3.DatabaseError as error:
+                except store.read_errors as error:
                     report.problems.append(Problem("integrity", f"{what} (SQLite says: {error})"))
     finally:
         store.close()

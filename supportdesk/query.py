@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -27,7 +26,7 @@ class Filter:
     unassigned: bool = False
     created_after: str | None = None  # ISO-8601 UTC, inclusive
     created_before: str | None = None  # ISO-8601 UTC, exclusive
-    search: str | None = None
+    search: str | None = None  # words that must all appear in subject or body (prefixes match)
     limit: int | None = None
     sort: str = "newest"
     as_of: str | None = None  # a what-if view: only tickets filed at or before this instant
@@ -49,11 +48,6 @@ class Filter:
                 self.search,
             )
         )
-
-    def fts_query(self) -> str:
-        """The search words as an FTS5 query: every word must appear (prefixes match)."""
-        words = [w for w in re.split(r"\s+", self.search or "") if w]
-        return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
 def split_names(text: str | None, option: str = "") -> tuple[str, ...]:

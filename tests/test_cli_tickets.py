@@ -524,10 +524,10 @@ def test_a_file_that_is_not_a_desk_is_refused(bare_cli):
 def test_a_locked_desk_is_refused_clearly(cli, monkeypatch):
     import sqlite3
 
-    import supportdesk.store
+    import supportdesk.store.sqlite_files
 
     ticket = str(file_ticket(cli))
-    monkeypatch.setattr(supportdesk.store, "BUSY_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(supportdesk.store.sqlite_files, "BUSY_TIMEOUT_SECONDS", 0.05)
     holder = sqlite3.connect(cli.path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

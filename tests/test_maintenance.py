@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLES, Cli, file_ticket
 from supportdesk.maintenance import Problem, replay_ticket
-from supportdesk.migrations import SCHEMA_VERSION
+from supportdesk.store.migrations import SCHEMA_VERSION
 
 
 def mode(path: Path) -> int:

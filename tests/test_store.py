@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
-from supportdesk.migrations import MIGRATION_NAMES, SCHEMA_VERSION
 from supportdesk.store import Store
+from supportdesk.store.migrations import MIGRATION_NAMES, SCHEMA_VERSION
 
 
 def test_a_blank_desk_has_every_table_and_column(tmp_path):
@@ -168,9 +168,9 @@ def test_a_failed_transaction_writes_nothing(tmp_path):
 
 
 def test_tickets_by_ids_handles_more_than_one_chunk(tmp_path, monkeypatch):
-    import supportdesk.store
+    import supportdesk.store.sqlite
 
-    monkeypatch.setattr(supportdesk.store, "CHUNK", 3)
+    monkeypatch.setattr(supportdesk.store.sqlite, "CHUNK", 3)
     store = Store.create(tmp_path / "d.db")
     _seed(store)
     assert sorted(store.tickets_by_ids(list(range(1, 12)))) == list(range(1, 11))
@@ -181,7 +181,7 @@ def test_a_desk_of_an_older_schema_upgrades_itself_keeping_its_tickets(tmp_path)
     import sqlite_utils
     from sqlite_utils import Migrations
 
-    from supportdesk.migrations import MIGRATION_SET, MIGRATIONS
+    from supportdesk.store.migrations import MIGRATION_SET, MIGRATIONS
 
     path = tmp_path / "v1.db"
     db = sqlite_utils.Database(path)

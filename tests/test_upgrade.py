@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli
-from supportdesk.migrations import SCHEMA_VERSION
+from supportdesk.store.migrations import SCHEMA_VERSION
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "desk-v3.db"
 FIXTURE_VERSION = 3

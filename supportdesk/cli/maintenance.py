@@ -78,7 +78,7 @@ def restore_command(
     if json_:
         emit_json(result)
         return
-    from supportdesk.migrations import SCHEMA_VERSION
+    from supportdesk.store.migrations import SCHEMA_VERSION
 
     upgrade = ""
     if result["schema_version"] < SCHEMA_VERSION:

@@ -1,7 +1,9 @@
-"""The desk file: the only module that speaks SQL (SQLite, through sqlite-utils for writes).
+"""The desk in one SQLite file: today's implementation of the store (DeskStore).
 
 Reads use the plain `sqlite3` connection so that `supportdesk show 42` does not pay for
-importing sqlite-utils; schema changes and writes go through sqlite-utils.
+importing sqlite-utils; schema changes and writes go through sqlite-utils. The SQL text of
+ticket reads is in sqlite_queries, the file handling in sqlite_files, and backup, restore
+and check in sqlite_maintenance.
 """
 
 from __future__ import annotations
@@ -15,57 +17,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
-from supportdesk.migrations import MIGRATION_NAMES, SCHEMA_VERSION, migration_set
 from supportdesk.model import Event, Message, TicketChange
+from supportdesk.store.migrations import MIGRATION_NAMES, SCHEMA_VERSION, migration_set
+from supportdesk.store.sqlite_files import (
+    SQLITE_HEADER,
+    connect,
+    explain_error,
+    read_header,
+)
+from supportdesk.store.sqlite_maintenance import SqliteMaintenance
+from supportdesk.store.sqlite_queries import (
+    ACTIVE,
+    DUE,
+    SORTS,
+    TICKET_SELECT,
+    TRIAGE_SELECT,
+    filter_where,
+    queue_filters,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from supportdesk.query import Filter
 
-# How long a writer waits for another to finish. Write transactions take milliseconds,
-# but a bulk close of 100 000 tickets or a policy apply on a big desk takes seconds, and
-# cron jobs and people write at once: a writer must wait, never fail.
-BUSY_TIMEOUT_SECONDS = 120.0
-SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite's bound-parameter limit is 32766 on modern builds; stay well below it.
 CHUNK = 5000
 
-# The joined row every ticket read returns; model.ticket_json() shapes it for output.
-_TICKET_SELECT = """
-SELECT t.*, c.email AS customer, c.package AS package, r.email AS reseller, a.login AS assignee
-FROM tickets t
-JOIN customers c ON c.id = t.customer_id
-LEFT JOIN customers r ON r.id = c.reseller_id
-LEFT JOIN agents a ON a.id = t.assignee_id
-"""
 
-# Triage walks the partial index in deadline order; without INDEXED BY the planner would
-# walk the status index and sort every open ticket.
-_TRIAGE_SELECT = _TICKET_SELECT.replace("FROM tickets t", "FROM tickets t INDEXED BY tickets_triage")
-
-_SORTS = {
-    "newest": "t.created_at DESC, t.id DESC",
-    "oldest": "t.created_at ASC, t.id ASC",
-    "updated": "t.updated_at DESC, t.id DESC",
-    "id": "t.id ASC",
-}
-
-
-def _explain_sqlite_error(path: Path, error: sqlite3.Error) -> DeskUnavailable:
-    text = str(error)
-    if "locked" in text or "busy" in text:
-        return DeskUnavailable(
-            f"the desk {path} is busy (another supportdesk is writing); try again in a moment"
-        )
-    if "not a database" in text or "malformed" in text:
-        return DeskUnavailable(f"{path} is not a supportdesk desk (SQLite says: {text})")
-    if "readonly" in text or "unable to open" in text:
-        return DeskUnavailable(f"cannot write the desk {path}: {text}; check its permissions")
-    return DeskUnavailable(f"the desk {path} cannot be used: {text}")
-
-
-class Store:
+class Store(SqliteMaintenance):
     """One open desk file."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
@@ -101,10 +81,10 @@ class Store:
             raise DeskUnavailable(f"cannot create the desk {path}: {error.strerror}") from None
         temp = Path(name)
         try:
-            store = cls(temp, cls._connect(temp))
+            store = cls(temp, connect(temp))
         except sqlite3.Error as error:
             temp.unlink(missing_ok=True)
-            raise _explain_sqlite_error(path, error) from None
+            raise explain_error(path, error) from None
         store._final_path = path
         try:
             store.conn.execute("PRAGMA journal_mode=WAL")
@@ -113,7 +93,7 @@ class Store:
         except BaseException as error:
             store.discard()
             if isinstance(error, sqlite3.Error):
-                raise _explain_sqlite_error(path, error) from None
+                raise explain_error(path, error) from None
             raise
         if publish:
             store.publish()
@@ -130,7 +110,7 @@ class Store:
             raise InvalidInput(f"a file appeared at {final} while the desk was being built; choose another --db path")
         os.replace(self.path, final)
         self.path, self._final_path, self._db = final, None, None
-        self.conn = self._connect(final)
+        self.conn = connect(final)
 
     def discard(self) -> None:
         """Close and delete a desk that `create()` was still building."""
@@ -152,8 +132,7 @@ class Store:
             raise DeskUnavailable(f"cannot read the desk {path}; check its permissions")
         # Look before SQLite touches the file: an empty or foreign file keeps its bytes.
         try:
-            with open(path, "rb") as raw:
-                header = raw.read(len(SQLITE_HEADER))
+            header = read_header(path)
         except OSError as error:
             raise DeskUnavailable(f"cannot read the desk {path}: {error.strerror}") from None
         if not header:
@@ -161,9 +140,9 @@ class Store:
         if header != SQLITE_HEADER:
             raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file); check --db or SUPPORTDESK_DB")
         try:
-            store = cls(path, cls._connect(path))
+            store = cls(path, connect(path))
         except sqlite3.Error as error:
-            raise _explain_sqlite_error(path, error) from None
+            raise explain_error(path, error) from None
         try:
             version = store.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -178,23 +157,11 @@ class Store:
                     store._migrate()
         except sqlite3.Error as error:
             store.close()
-            raise _explain_sqlite_error(path, error) from None
+            raise explain_error(path, error) from None
         except DeskUnavailable:
             store.close()
             raise
         return store
-
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) in transaction().
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        # A larger page cache (64 MiB, allocated only as used) keeps bulk changes on big
-        # desks from re-reading the same index pages.
-        conn.execute("PRAGMA cache_size=-65536")
-        return conn
 
     def _has_table(self, name: str) -> bool:
         row = self.conn.execute(
@@ -247,7 +214,7 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
-            raise _explain_sqlite_error(self.path, error) from None
+            raise explain_error(self.path, error) from None
         try:
             self._stamp = self.on_begin() if self.on_begin else (None, None)
             yield self
@@ -262,7 +229,7 @@ class Store:
         except sqlite3.Error as error:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise _explain_sqlite_error(self.path, error) from None
+            raise explain_error(self.path, error) from None
 
     # ---- writes (call inside transaction()) ------------------------------------------
 
@@ -414,11 +381,29 @@ class Store:
         )
         return count
 
+    def bulk_insert_customers(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert many customer rows (the same columns in each); call inside transaction().
+        Returns the number of customers inserted."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        columns = list(rows[0])
+        self.conn.executemany(
+            f"INSERT INTO customers ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [[r[c] for c in columns] for r in rows],
+        )
+        return len(rows)
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (after a bulk load); outside a transaction."""
+        self.conn.execute("PRAGMA optimize")
+
     # ---- reads -----------------------------------------------------------------------
 
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         """The joined row of one ticket, or NotFound."""
-        row = self.conn.execute(_TICKET_SELECT + " WHERE t.id = ?", [ticket_id]).fetchone()
+        row = self.conn.execute(TICKET_SELECT + " WHERE t.id = ?", [ticket_id]).fetchone()
         if row is None:
             raise NotFound(f"no ticket #{ticket_id}; `supportdesk list` shows the tickets there are")
         return dict(row)
@@ -426,7 +411,7 @@ class Store:
     def tickets_by_ids(self, ids: Sequence[int], columns: Sequence[str] | None = None) -> dict[int, dict[str, Any]]:
         """Rows for many ids at once (missing ids are simply absent): joined rows, or only
         the named ticket columns (faster for bulk changes)."""
-        select = _TICKET_SELECT if columns is None else f"SELECT {', '.join(f't.[{c}]' for c in ('id', *columns))} FROM tickets t"
+        select = TICKET_SELECT if columns is None else f"SELECT {', '.join(f't.[{c}]' for c in ('id', *columns))} FROM tickets t"
         found: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
@@ -438,49 +423,10 @@ class Store:
                 found[row["id"]] = dict(row)
         return found
 
-    def _where(self, flt: Filter) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if flt.ids:
-            clauses.append("t.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(flt.ids)))
-        for column, values in (
-            ("t.status", flt.statuses),
-            ("t.priority", flt.priorities),
-            ("t.department", flt.departments),
-        ):
-            if values:
-                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
-                params.extend(values)
-        if flt.customer:
-            clauses.append("c.email = ? COLLATE NOCASE")
-            params.append(flt.customer)
-        if flt.unassigned:
-            clauses.append("t.assignee_id IS NULL")
-        elif flt.assignee:
-            clauses.append("a.login = ?")
-            params.append(flt.assignee)
-        if flt.created_after:
-            clauses.append("t.created_at >= ?")
-            params.append(flt.created_after)
-        if flt.created_before:
-            clauses.append("t.created_at < ?")
-            params.append(flt.created_before)
-        if flt.as_of:
-            clauses.append("t.created_at <= ?")
-            params.append(flt.as_of)
-        if flt.search:
-            clauses.append(
-                "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
-            )
-            params.append(flt.fts_query())
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        return where, params
-
     def find_tickets(self, flt: Filter) -> list[dict[str, Any]]:
         """Joined ticket rows matching a filter, in its order, up to its limit."""
-        where, params = self._where(flt)
-        sql = f"{_TICKET_SELECT}{where} ORDER BY {_SORTS[flt.sort]}"
+        where, params = filter_where(flt)
+        sql = f"{TICKET_SELECT}{where} ORDER BY {SORTS[flt.sort]}"
         if flt.limit:
             sql += " LIMIT ?"
             params.append(flt.limit)
@@ -488,7 +434,7 @@ class Store:
 
     def count_tickets(self, flt: Filter) -> int:
         """How many tickets match a filter, ignoring its limit."""
-        where, params = self._where(flt)
+        where, params = filter_where(flt)
         sql = (
             "SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id "
             f"LEFT JOIN agents a ON a.id = t.assignee_id{where}"
@@ -519,27 +465,6 @@ class Store:
 
     # ---- triage and SLA ----------------------------------------------------------------
 
-    _ACTIVE = "t.status IN ('new', 'open', 'pending')"
-    _DUE = "t.status IN ('new', 'open', 'pending') AND t.due_at IS NOT NULL"
-
-    @staticmethod
-    def _queue_filters(
-        department: str | None, assignee_id: int | None, unassigned: bool, filed_by: str | None = None
-    ) -> tuple[str, list[Any]]:
-        clauses, params = [], []
-        if filed_by:
-            clauses.append("t.created_at <= ?")
-            params.append(filed_by)
-        if department:
-            clauses.append("t.department = ?")
-            params.append(department)
-        if unassigned:
-            clauses.append("t.assignee_id IS NULL")
-        elif assignee_id is not None:
-            clauses.append("t.assignee_id = ?")
-            params.append(assignee_id)
-        return "".join(f" AND {c}" for c in clauses), params
-
     def queue(
         self,
         *,
@@ -552,17 +477,17 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Open tickets in triage order: by deadline (overdue first), priority rank, age;
         tickets without a running deadline come last."""
-        extra, params = self._queue_filters(department, assignee_id, unassigned, filed_by)
-        sql = f"{_TRIAGE_SELECT} WHERE {self._DUE}{extra}"
+        extra, params = queue_filters(department, assignee_id, unassigned, filed_by)
+        sql = f"{TRIAGE_SELECT} WHERE {DUE}{extra}"
         if due_before:
             sql += " AND t.due_at <= ?"
             params.append(due_before)
         sql += " ORDER BY t.due_at, t.priority_rank, t.created_at LIMIT ?"
         rows = [dict(r) for r in self.conn.execute(sql, [*params, limit])]
         if len(rows) < limit and due_before is None:
-            extra, params = self._queue_filters(department, assignee_id, unassigned, filed_by)
+            extra, params = queue_filters(department, assignee_id, unassigned, filed_by)
             sql = (
-                f"{_TICKET_SELECT} WHERE {self._ACTIVE} AND t.due_at IS NULL{extra} "
+                f"{TICKET_SELECT} WHERE {ACTIVE} AND t.due_at IS NULL{extra} "
                 "ORDER BY t.priority_rank, t.created_at LIMIT ?"
             )
             rows += [dict(r) for r in self.conn.execute(sql, [*params, limit - len(rows)])]
@@ -579,7 +504,7 @@ class Store:
     ) -> dict[str, int]:
         """How many tickets the queue holds (with the same filters), breached, at risk,
         and unassigned."""
-        extra, params = self._queue_filters(department, assignee_id, unassigned, filed_by)
+        extra, params = queue_filters(department, assignee_id, unassigned, filed_by)
         if due_before:
             extra += " AND t.due_at IS NOT NULL AND t.due_at <= ?"
             params.append(due_before)
@@ -589,24 +514,24 @@ class Store:
             return int(self.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}{extra}", [*more, *params]).fetchone()[0])
 
         return {
-            "open": count(self._ACTIVE, [], "tickets_triage" if due_before else ""),
-            "breached": count(f"{self._DUE} AND t.due_at < ?", [now], "tickets_triage"),
-            "at_risk": count(f"{self._DUE} AND t.risk_at <= ? AND t.due_at >= ?", [now, now], "tickets_triage_risk"),
-            "unassigned": count(f"{self._ACTIVE} AND t.assignee_id IS NULL", [], "tickets_triage" if due_before else ""),
+            "open": count(ACTIVE, [], "tickets_triage" if due_before else ""),
+            "breached": count(f"{DUE} AND t.due_at < ?", [now], "tickets_triage"),
+            "at_risk": count(f"{DUE} AND t.risk_at <= ? AND t.due_at >= ?", [now, now], "tickets_triage_risk"),
+            "unassigned": count(f"{ACTIVE} AND t.assignee_id IS NULL", [], "tickets_triage" if due_before else ""),
         }
 
     def overdue(self, now: str, filed_by: str | None = None) -> list[dict[str, Any]]:
         """Open tickets past their deadline and not yet escalated for that deadline."""
-        extra, params = self._queue_filters(None, None, False, filed_by)
+        extra, params = queue_filters(None, None, False, filed_by)
         sql = (
-            f"{_TRIAGE_SELECT} WHERE {self._DUE} AND t.due_at < ?{extra} "
+            f"{TRIAGE_SELECT} WHERE {DUE} AND t.due_at < ?{extra} "
             "AND (t.escalated_for IS NULL OR t.escalated_for != t.due_at) ORDER BY t.due_at, t.priority_rank, t.id"
         )
         return [dict(r) for r in self.conn.execute(sql, [now, *params])]
 
     def active_tickets(self, customer_id: int | None = None) -> list[dict[str, Any]]:
         """Every open ticket (or one customer's), for recomputing deadlines."""
-        sql = f"{_TICKET_SELECT} WHERE {self._ACTIVE}"
+        sql = f"{TICKET_SELECT} WHERE {ACTIVE}"
         params: list[Any] = []
         if customer_id is not None:
             sql += " AND t.customer_id = ?"
@@ -617,13 +542,13 @@ class Store:
         """How many open tickets use each priority, department and channel."""
         usage: dict[str, dict[str, int]] = {"priority": {}, "department": {}, "channel": {}}
         for column in usage:
-            sql = f"SELECT {column}, count(*) FROM tickets t WHERE {self._ACTIVE} GROUP BY {column}"
+            sql = f"SELECT {column}, count(*) FROM tickets t WHERE {ACTIVE} GROUP BY {column}"
             usage[column] = {name: n for name, n in self.conn.execute(sql)}
         return usage
 
     def open_load(self) -> dict[str, int]:
         """Open tickets per assigned agent login."""
-        sql = f"SELECT a.login, count(*) FROM tickets t JOIN agents a ON a.id = t.assignee_id WHERE {self._ACTIVE} GROUP BY a.login"
+        sql = f"SELECT a.login, count(*) FROM tickets t JOIN agents a ON a.id = t.assignee_id WHERE {ACTIVE} GROUP BY a.login"
         return {login: n for login, n in self.conn.execute(sql)}
 
     def insert_outbox(self, rows: list[dict[str, Any]]) -> None:
@@ -729,169 +654,3 @@ class Store:
         self.conn.execute(
             "UPDATE oncall_overrides SET removed_by = ?, removed_at = ? WHERE id = ?", [by, at, override_id]
         )
-
-    def columns(self, table: str) -> list[str]:
-        """Column names of a table, for schema checks."""
-        return [r["name"] for r in self.conn.execute(f"PRAGMA table_info([{table}])")]
-
-    def dump(self) -> list[str]:
-        """The whole desk as SQL text, to prove a refused command changed nothing."""
-        return list(self.conn.iterdump())
-
-    # ---- maintenance (backup, restore, check) ----
-
-    @classmethod
-    def open_unchanged(cls, path: Path) -> Store:
-        """Open a desk file to read it as it is, without migrating it (a backup, or the
-        source of a restore). Refuses (DeskUnavailable) a file that is not a supportdesk
-        desk or was written by a newer supportdesk; NotFound when there is no file."""
-        if not path.exists():
-            raise NotFound(f"no file {path}")
-        if path.is_dir():
-            raise DeskUnavailable(f"{path} is a directory, not a desk file")
-        try:
-            with open(path, "rb") as raw:
-                header = raw.read(len(SQLITE_HEADER))
-        except OSError as error:
-            raise DeskUnavailable(f"cannot read {path}: {error.strerror}") from None
-        if not header:
-            raise DeskUnavailable(f"{path} is an empty file, not a desk")
-        if header != SQLITE_HEADER:
-            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file)")
-        try:
-            store = cls(path, cls._connect(path))
-        except sqlite3.Error as error:
-            raise _explain_sqlite_error(path, error) from None
-        try:
-            version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise DeskUnavailable(
-                    f"{path} has schema version {version}, newer than this supportdesk "
-                    f"understands ({SCHEMA_VERSION}); upgrade supportdesk"
-                )
-            if not store._has_table("tickets"):
-                raise DeskUnavailable(f"{path} is an SQLite file but not a supportdesk desk (it has no tickets table)")
-            if store._has_table("_sqlite_migrations"):
-                from supportdesk.migrations import MIGRATION_SET
-
-                sql = "SELECT name FROM _sqlite_migrations WHERE migration_set = ?"
-                applied = {r[0] for r in store.conn.execute(sql, [MIGRATION_SET])}
-                unknown = applied - set(MIGRATION_NAMES)
-                if unknown:
-                    raise DeskUnavailable(
-                        f"{path} was written by a newer supportdesk (unknown migrations: "
-                        f"{', '.join(sorted(unknown))}); upgrade supportdesk"
-                    )
-        except sqlite3.Error as error:
-            store.close()
-            raise _explain_sqlite_error(path, error) from None
-        except DeskUnavailable:
-            store.close()
-            raise
-        return store
-
-    def copy_to(self, path: Path) -> dict[str, int]:
-        """Copy the whole desk into the empty file at `path` with SQLite's online backup
-        API, in one step: a consistent snapshot, taken while other processes keep writing
-        (WAL readers do not stop writers). Returns the copy's schema version and counts."""
-        target = sqlite3.connect(str(path), isolation_level=None)
-        try:
-            self.conn.backup(target)
-            target.execute("PRAGMA journal_mode=WAL")
-            return self._counts(target)
-        except sqlite3.Error as error:
-            raise DeskUnavailable(f"cannot copy the desk {self.path} to {path}: {error}") from None
-        finally:
-            target.close()
-
-    @staticmethod
-    def _counts(conn: sqlite3.Connection) -> dict[str, int]:
-        def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
-
-        return {
-            "schema_version": one("PRAGMA user_version"),
-            "tickets": one("SELECT count(*) FROM tickets"),
-            "events": one("SELECT count(*) FROM events"),
-        }
-
-    def counts(self) -> dict[str, int]:
-        """The desk's schema version and how many tickets and events it holds."""
-        return self._counts(self.conn)
-
-    @staticmethod
-    def in_use(path: Path) -> bool:
-        """Whether another connection has the SQLite file at `path` open: its -wal, -shm or
-        -journal stays after ours (which folds a leftover WAL or journal into the file)
-        closes. A file SQLite cannot read, without those companions, is not in use."""
-        companions = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
-        if not any(c.exists() for c in companions):
-            return False
-        try:
-            conn = sqlite3.connect(str(path), timeout=1.0, isolation_level=None)
-            try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            pass
-        return any(c.exists() for c in companions)
-
-    @contextmanager
-    def snapshot(self) -> Iterator[Store]:
-        """One read transaction: every read inside sees the same state of the desk, however
-        others write meanwhile (WAL); nothing is written."""
-        self.conn.execute("BEGIN")
-        try:
-            yield self
-        finally:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-
-    def integrity_problems(self, limit: int = 100) -> list[str]:
-        """What SQLite's integrity check finds wrong with the file (empty when sound)."""
-        rows = [r[0] for r in self.conn.execute(f"PRAGMA integrity_check({int(limit)})")]
-        if rows == ["ok"]:
-            return []
-        lines = (line.strip() for text in rows for line in str(text).splitlines())
-        return [line for line in lines if line and not line.startswith("*** in database")]
-
-    def foreign_key_problems(self) -> list[dict[str, Any]]:
-        """Rows whose reference points at no row: table, rowid, column, value, parent."""
-        found = []
-        columns: dict[tuple[str, int], str] = {}
-        for table, rowid, parent, fkid in self.conn.execute("PRAGMA foreign_key_check").fetchall():
-            if (table, fkid) not in columns:
-                for fk in self.conn.execute(f"PRAGMA foreign_key_list([{table}])"):
-                    columns[(table, fk["id"])] = fk["from"]
-            column = columns.get((table, fkid), "?")
-            value = None
-            if rowid is not None and column != "?":
-                row = self.conn.execute(f"SELECT [{column}] FROM [{table}] WHERE rowid = ?", [rowid]).fetchone()
-                value = row[0] if row else None
-            found.append({"table": table, "rowid": rowid, "column": column, "value": value, "parent": parent})
-        return found
-
-    def all_tickets(self) -> Iterator[sqlite3.Row]:
-        """Every ticket row (the table's own columns), by id, streamed; rows are read by
-        column name (not made dicts: a check of a big desk reads every one)."""
-        return iter(self.conn.execute("SELECT * FROM tickets ORDER BY id"))
-
-    def ticket_events(self) -> Iterator[sqlite3.Row]:
-        """Every event of a ticket (id, ticket_id, at, recorded_at, changes), by ticket and
-        id, streamed; rows are read by column name."""
-        return iter(
-            self.conn.execute(
-                "SELECT id, ticket_id, at, recorded_at, changes FROM events WHERE ticket_id IS NOT NULL ORDER BY ticket_id, id"
-            )
-        )
-
-    def open_tickets_with_package(self) -> Iterator[dict[str, Any]]:
-        """Every open ticket's row with its customer's package, by id, streamed."""
-        cursor = self.conn.execute(
-            "SELECT t.*, c.package AS package FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
-            f"WHERE {self._ACTIVE} ORDER BY t.id"
-        )
-        for row in cursor:
-            yield dict(row)
-

@@ -1,0 +1,292 @@
+"""The store: every operation the desk service, maintenance, the demo and the CLI ask of
+the place where a desk is kept, in backend-neutral terms.
+
+`supportdesk.store.Store` (one SQLite file) is today's implementation; a PostgreSQL store
+would be another. Rows are plain mappings of column name to value (timestamps as UTC
+text, JSON columns as text); a missing ticket, policy version or override raises
+NotFound, a desk that cannot be used DeskUnavailable. Writes happen inside
+`transaction()`; everything in one commits together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+
+if TYPE_CHECKING:
+    from supportdesk.model import Event, TicketChange
+    from supportdesk.query import Filter
+
+
+@runtime_checkable
+class DeskStore(Protocol):
+    """Where one desk is kept: tickets and their history, people, policy versions,
+    on-call overrides, the outbox and the holiday cache."""
+
+    path: Path
+    # Called once a write transaction holds the write lock; returns the operation id and
+    # recorded_at instant for every event the transaction writes (the desk sets it).
+    on_begin: Callable[[], tuple[str | None, str | None]] | None
+    # The exceptions the backend raises when stored data cannot be read (a damaged desk).
+    read_errors: tuple[type[Exception], ...]
+
+    # ---- opening and closing ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, *, publish: bool = True) -> Self:
+        """Create a new, empty desk at the current schema; it appears at `path` only once published."""
+        ...
+
+    def publish(self) -> None:
+        """Make a desk that create() is still building appear at its place, complete."""
+        ...
+
+    def discard(self) -> None:
+        """Close and remove a desk that create() was still building."""
+        ...
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Open an existing desk, upgrading an older schema and refusing a newer one."""
+        ...
+
+    def close(self) -> None:
+        """Release the desk."""
+        ...
+
+    def schema_migrations(self) -> list[str]:
+        """Names of the schema migrations applied to this desk, in order."""
+        ...
+
+    # ---- transactions ----------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[Self]:
+        """One write transaction holding the write lock: all of it is kept, or none of it."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[Self]:
+        """One read-only view: every read inside sees the same state, whatever others write."""
+        ...
+
+    # ---- writes (inside transaction()) -----------------------------------------------
+
+    def apply(self, change: TicketChange) -> int:
+        """Write one ticket change (new or existing ticket) with its events and messages; returns the ticket id."""
+        ...
+
+    def apply_many(self, changes: Sequence[TicketChange]) -> None:
+        """Write many changes to existing tickets, with their events and messages, in bulk."""
+        ...
+
+    def insert_events(
+        self, events: Iterable[Event], ticket_id: int | None = None, changes: dict[str, list[Any]] | None = None
+    ) -> None:
+        """Append events (to `ticket_id` where they name none), `changes` on the first."""
+        ...
+
+    def insert_customer(self, row: dict[str, Any]) -> int:
+        """Add a customer; returns its id."""
+        ...
+
+    def set_customer(self, customer_id: int, values: dict[str, Any]) -> None:
+        """Change some of a customer's fields."""
+        ...
+
+    def insert_agent(self, row: dict[str, Any]) -> int:
+        """Add an agent; returns its id."""
+        ...
+
+    def insert_policy_version(self, row: dict[str, Any]) -> int:
+        """Keep a new policy version; returns its number."""
+        ...
+
+    def insert_override(self, row: dict[str, Any]) -> int:
+        """Keep an on-call override; returns its id."""
+        ...
+
+    def remove_override(self, override_id: int, by: str, at: str) -> None:
+        """Mark an on-call override removed, keeping it for the record."""
+        ...
+
+    def insert_outbox(self, rows: list[dict[str, Any]]) -> None:
+        """Queue notifications for delivery."""
+        ...
+
+    def cache_holidays(self, country: str, subdivision: str | None, year: int, days: dict[str, Any]) -> None:
+        """Keep (or replace) one year of a country's computed holidays."""
+        ...
+
+    # ---- bulk loading (benchmarks, import, demo) --------------------------------------
+
+    def bulk_insert_tickets(self, rows: Iterable[dict[str, Any]], batch_size: int = 50000) -> int:
+        """Load many ticket rows, each with its `filed` event, fast; returns how many."""
+        ...
+
+    def bulk_insert_customers(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Load many customer rows (the same fields in each); returns how many."""
+        ...
+
+    def optimize(self) -> None:
+        """Refresh the backend's query-planning statistics after a bulk load."""
+        ...
+
+    # ---- reads -----------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """One ticket with its customer, package, reseller and assignee, or NotFound."""
+        ...
+
+    def tickets_by_ids(self, ids: Sequence[int], columns: Sequence[str] | None = None) -> dict[int, dict[str, Any]]:
+        """Many tickets by id (missing ids absent): full rows, or only the named ticket fields."""
+        ...
+
+    def find_tickets(self, flt: Filter) -> list[dict[str, Any]]:
+        """Tickets matching a filter (its conditions and full-text search), in its order, up to its limit."""
+        ...
+
+    def count_tickets(self, flt: Filter) -> int:
+        """How many tickets match a filter, ignoring its limit."""
+        ...
+
+    def messages(self, ticket_id: int) -> list[dict[str, Any]]:
+        """A ticket's messages, oldest first."""
+        ...
+
+    def events(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """A ticket's events, or the desk's latest `limit`, oldest first."""
+        ...
+
+    def customer_by_email(self, email: str) -> dict[str, Any] | None:
+        """A customer by e-mail address (case-insensitive), or None."""
+        ...
+
+    def agent_by_login(self, login: str) -> dict[str, Any] | None:
+        """An agent by login, or None."""
+        ...
+
+    def agents(self) -> list[dict[str, Any]]:
+        """Every agent, by login."""
+        ...
+
+    def latest_policy(self) -> dict[str, Any] | None:
+        """The policy version in force with its text, or None for a desk without one."""
+        ...
+
+    def policy_versions(self) -> list[dict[str, Any]]:
+        """Every policy version without its text, oldest first."""
+        ...
+
+    def policy_version(self, version: int) -> dict[str, Any]:
+        """One policy version with its text, or NotFound."""
+        ...
+
+    def overrides(self, ends_after: str | None = None) -> list[dict[str, Any]]:
+        """On-call overrides not removed (optionally only those ending after an instant), by start."""
+        ...
+
+    def override(self, override_id: int) -> dict[str, Any]:
+        """One on-call override not removed, or NotFound."""
+        ...
+
+    def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+        """Queued notifications (optionally only undelivered ones), newest first."""
+        ...
+
+    def cached_holidays(self, country: str, subdivision: str | None, year: int) -> dict[str, Any] | None:
+        """One cached year of a country's holidays, or None."""
+        ...
+
+    # ---- triage and deadlines --------------------------------------------------------
+
+    def queue(
+        self,
+        *,
+        limit: int,
+        department: str | None = None,
+        assignee_id: int | None = None,
+        unassigned: bool = False,
+        due_before: str | None = None,
+        filed_by: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Open tickets in triage order (deadline, priority rank, age; no deadline last), filtered."""
+        ...
+
+    def queue_counts(
+        self,
+        now: str,
+        department: str | None = None,
+        assignee_id: int | None = None,
+        unassigned: bool = False,
+        due_before: str | None = None,
+        filed_by: str | None = None,
+    ) -> dict[str, int]:
+        """How many tickets the filtered queue holds: open, breached, at risk, unassigned."""
+        ...
+
+    def overdue(self, now: str, filed_by: str | None = None) -> list[dict[str, Any]]:
+        """Open tickets past their deadline and not yet escalated for it, most overdue first."""
+        ...
+
+    def active_tickets(self, customer_id: int | None = None) -> list[dict[str, Any]]:
+        """Every open ticket (or one customer's), by id, for recomputing deadlines."""
+        ...
+
+    def active_usage(self) -> dict[str, dict[str, int]]:
+        """How many open tickets use each priority, department and channel."""
+        ...
+
+    def open_load(self) -> dict[str, int]:
+        """Open tickets per assigned agent login."""
+        ...
+
+    # ---- backup, restore and check ---------------------------------------------------
+
+    @classmethod
+    def open_unchanged(cls, path: Path) -> Self:
+        """Open a desk to read it as it is, without upgrading it; refuse what is not a desk."""
+        ...
+
+    @staticmethod
+    def in_use(path: Path) -> bool:
+        """Whether another process has the desk at `path` open."""
+        ...
+
+    def copy_to(self, path: Path) -> dict[str, int]:
+        """Copy the whole desk, consistently, while others write, to `path`; returns the copy's counts."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """The desk's schema version and how many tickets and events it holds."""
+        ...
+
+    def integrity_problems(self, limit: int = 100) -> list[str]:
+        """What the backend's own consistency check finds wrong (empty when sound)."""
+        ...
+
+    def foreign_key_problems(self) -> list[dict[str, Any]]:
+        """Rows whose reference points at no row: table, rowid, column, value, parent."""
+        ...
+
+    def all_tickets(self) -> Iterator[Mapping[str, Any]]:
+        """Every ticket's own fields, by id, streamed; rows are read by field name."""
+        ...
+
+    def ticket_events(self) -> Iterator[Mapping[str, Any]]:
+        """Every ticket event's id, ticket_id, at, recorded_at and changes, by ticket and id, streamed."""
+        ...
+
+    def open_tickets_with_package(self) -> Iterator[dict[str, Any]]:
+        """Every open ticket with its customer's package, by id, streamed."""
+        ...
+
+    # ---- for tests and schema checks -------------------------------------------------
+
+    def columns(self, table: str) -> list[str]:
+        """The field names of one kind of stored record (a table), for schema checks."""
+        ...
+
+    def dump(self) -> list[str]:
+        """The whole desk as text, to prove a refused command changed nothing."""
+        ...
