@@ -42,6 +42,7 @@ def build_demo(
     script = script or examples_dir() / DEMO_FILE
     data = tomllib.loads(script.read_text(encoding="utf-8"))
     policy_path = (script.parent / data["policy"]).resolve()
+    _remove_abandoned_builds(path)
     building = path.with_name(f".{path.name}.building-{os.getpid()}")
     desk = Desk.create(
         building,
@@ -64,6 +65,32 @@ def build_demo(
             Path(f"{building}{suffix}").unlink(missing_ok=True)
         raise
     return Desk(Store.open(path), desk.policy, desk.actor, now, version, clock=clock)
+
+
+def _remove_abandoned_builds(path: Path) -> None:
+    """Delete the files of demo builds beside `path` whose process is gone (killed)."""
+    for leftover in path.parent.glob(f".{path.name}.building-*"):
+        pid = leftover.name.rsplit("-", 1)[-1].split(".")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still building
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        for stale in path.parent.glob(f"{leftover.name.split('-wal')[0].split('-shm')[0]}*"):
+            stale.unlink(missing_ok=True)
+    for stale in path.parent.glob(f"..{path.name}.building-*.creating*"):
+        pid = stale.name.split(".building-", 1)[1].split(".")[0]
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                stale.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def _play(desk: Desk, data: dict[str, Any], script: Path, login: str, now: datetime, clock: Callable[[], datetime]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -86,3 +87,18 @@ def test_following_the_demo_without_the_export_says_where_a_desk_was_created(iso
     assert str(isolated / "home" / "data" / "supportdesk" / "desk.db") in result.stderr
     again = CliRunner().invoke(app, ["list"])
     assert "created a new desk" not in again.stderr
+
+
+def test_a_killed_demo_builds_files_are_cleaned_up_by_the_next_run(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "demo.db"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    for name in (f".demo.db.building-{gone}", f".demo.db.building-{gone}-wal", f"..demo.db.building-{gone}.abcd.creating"):
+        (tmp_path / name).write_bytes(b"x")
+    alive = tmp_path / f".demo.db.building-{os.getpid()}-other"
+    alive.write_bytes(b"x")
+    result = CliRunner().invoke(app, ["--db", str(path), "--now", "2026-11-20T14:45", "demo"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == sorted([alive.name, "demo.db"])

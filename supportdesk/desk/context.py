@@ -94,14 +94,29 @@ class DeskContext:
         self.now_text = to_utc_text(self.now)
 
     def _began(self) -> tuple[str, str | None]:
-        """The write lock is held: take the instant (unless pinned) and name the operation."""
+        """The write lock is held: catch up with a policy applied since the desk was
+        opened, take the instant (unless pinned) and name the operation."""
         import secrets
 
+        self._catch_up_policy()
         real = self._clock().astimezone(UTC).replace(microsecond=0) if self._clock else None
         if real is not None and not self.pinned:
             self._set_now(real)
         stamp = real or self.now
         return f"{stamp:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}", to_utc_text(real) if real else None
+
+    def _catch_up_policy(self) -> None:
+        """Another command may have applied a policy between opening the desk and this
+        write's lock (writers queue behind a long apply): plan the write under the
+        version in force now, read inside the transaction."""
+        if self._policy_version is None:
+            return
+        latest = self.store.latest_policy()
+        if latest is None or latest["id"] == self._policy_version:
+            return
+        self.policy = load_policy(latest["toml"], f"policy version {latest['id']}", verify_holidays=False)
+        self.policy.use_holiday_cache(StoredHolidays(self.store))
+        self._policy_version = latest["id"]
 
     @property
     def as_of(self) -> str | None:

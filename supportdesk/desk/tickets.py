@@ -128,11 +128,11 @@ class Tickets(DeskContext):
         category = check_line(draft.category, "--category", limit=100) if draft.category is not None else None
         service = check_line(draft.service, "--service", limit=200) if draft.service is not None else None
         email = check_email(draft.customer)
-        policy = self.policy
-        priority = check_names("priority", (draft.priority or policy.default_priority,), policy.priority_names)[0]
-        department = check_names("department", (draft.department or policy.default_department,), policy.department_names)[0]
-        channel = check_names("channel", (draft.channel or policy.default_channel,), policy.channel_names)[0]
         with self.store.transaction():
+            policy = self.policy  # the version in force now that the write lock is held
+            priority = check_names("priority", (draft.priority or policy.default_priority,), policy.priority_names)[0]
+            department = check_names("department", (draft.department or policy.default_department,), policy.department_names)[0]
+            channel = check_names("channel", (draft.channel or policy.default_channel,), policy.channel_names)[0]
             now = self.now_text
             customer = self.store.customer_by_email(email)
             if customer is None:

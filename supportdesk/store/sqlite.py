@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
-from supportdesk.model import Event, Message, TicketChange
+from supportdesk.model import UNTRACKED_COLUMNS, Event, Message, TicketChange
 from supportdesk.store.migrations import MIGRATION_NAMES, SCHEMA_VERSION, migration_set
 from supportdesk.store.sqlite_files import (
-    SQLITE_HEADER,
     connect,
+    connect_existing,
     explain_error,
-    read_header,
 )
 from supportdesk.store.sqlite_maintenance import SqliteMaintenance
 from supportdesk.store.sqlite_queries import (
@@ -130,19 +129,17 @@ class Store(SqliteMaintenance):
             raise DeskUnavailable(f"{path} is a directory, not a desk file")
         if not os.access(path, os.R_OK):
             raise DeskUnavailable(f"cannot read the desk {path}; check its permissions")
-        # Look before SQLite touches the file: an empty or foreign file keeps its bytes.
-        try:
-            header = read_header(path)
-        except OSError as error:
-            raise DeskUnavailable(f"cannot read the desk {path}: {error.strerror}") from None
-        if not header:
+        # An empty or foreign file keeps its bytes: stat() it, and let SQLite read the
+        # header (it writes nothing to a file that is not a database).
+        if path.stat().st_size == 0:
             raise DeskUnavailable(f"{path} is an empty file, not a desk; make it one with `supportdesk --db {path} init`")
-        if header != SQLITE_HEADER:
-            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file); check --db or SUPPORTDESK_DB")
         try:
-            store = cls(path, connect(path))
+            conn = connect_existing(path)
         except sqlite3.Error as error:
             raise explain_error(path, error) from None
+        if conn is None:
+            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file); check --db or SUPPORTDESK_DB")
+        store = cls(path, conn)
         try:
             version = store.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -220,8 +217,13 @@ class Store(SqliteMaintenance):
             yield self
         except BaseException:
             self._stamp = (None, None)
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            try:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+            except sqlite3.ProgrammingError:
+                # Closed already: a Ctrl-C between the yield and the `with` body left this
+                # generator suspended, and closing the connection rolled the write back.
+                pass
             raise
         self._stamp = (None, None)
         try:
@@ -237,11 +239,15 @@ class Store(SqliteMaintenance):
         """Write one ticket change with its events and messages; returns the ticket id."""
         if change.ticket_id is None:
             ticket_id = self.db["tickets"].insert(change.values).last_pk
+            # The whole new row, schema defaults included, so that history replays from it.
+            row = self.conn.execute("SELECT * FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+            changes = {c: [None, row[c]] for c in row.keys() if c != "id" and c not in UNTRACKED_COLUMNS}
         else:
             ticket_id = change.ticket_id
             if change.values:
                 self.db["tickets"].update(ticket_id, change.values)
-        self.insert_events(change.events, ticket_id, change.column_changes())
+            changes = change.column_changes()
+        self.insert_events(change.events, ticket_id, changes)
         self.insert_messages(change.messages, ticket_id)
         return int(ticket_id)
 

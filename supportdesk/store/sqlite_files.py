@@ -31,10 +31,26 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def read_header(path: Path) -> bytes:
-    """The first bytes of the file, where SQLite writes its magic string (OSError if unreadable)."""
-    with open(path, "rb") as raw:
-        return raw.read(len(SQLITE_HEADER))
+def connect_existing(path: Path) -> sqlite3.Connection | None:
+    """A connection to the non-empty file at `path` once SQLite has read its header, or
+    None when the file is not an SQLite database (SQLite writes nothing to it then).
+
+    Never open() and close() a desk file from Python: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, those of its other SQLite
+    connections to the same file included (sqlite.org/howtocorrupt.html, section 2.2),
+    and another process may then checkpoint and delete the WAL under them. SQLite's own
+    descriptors are safe: it defers their close while the process holds locks."""
+    conn = None
+    try:
+        conn = connect(path)  # its PRAGMAs may read the header already
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        if conn is not None:
+            conn.close()
+        if "not a database" in str(error):
+            return None
+        raise
+    return conn
 
 
 def explain_error(path: Path, error: sqlite3.Error) -> DeskUnavailable:

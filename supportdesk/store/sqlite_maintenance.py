@@ -14,10 +14,9 @@ from supportdesk.errors import DeskUnavailable, NotFound
 from supportdesk.store.migrations import MIGRATION_NAMES, MIGRATION_SET, SCHEMA_VERSION
 from supportdesk.store.sqlite_files import (
     READ_ERRORS,
-    SQLITE_HEADER,
     connect,
+    connect_existing,
     explain_error,
-    read_header,
 )
 from supportdesk.store.sqlite_files import in_use as file_in_use
 from supportdesk.store.sqlite_queries import ACTIVE
@@ -46,18 +45,15 @@ class SqliteMaintenance:
             raise NotFound(f"no file {path}")
         if path.is_dir():
             raise DeskUnavailable(f"{path} is a directory, not a desk file")
-        try:
-            header = read_header(path)
-        except OSError as error:
-            raise DeskUnavailable(f"cannot read {path}: {error.strerror}") from None
-        if not header:
+        if path.stat().st_size == 0:
             raise DeskUnavailable(f"{path} is an empty file, not a desk")
-        if header != SQLITE_HEADER:
-            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file)")
         try:
-            store = cls(path, connect(path))
+            conn = connect_existing(path)
         except sqlite3.Error as error:
             raise explain_error(path, error) from None
+        if conn is None:
+            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file)")
+        store = cls(path, conn)
         try:
             version = store.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
