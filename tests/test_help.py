@@ -13,9 +13,13 @@ from supportdesk.cli import app
 
 
 def _walk(command, path=()):
+    """Every command under `command`, built: the root group builds its commands only
+    when asked for them by name."""
     yield path, command
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _walk(sub, (*path, name))
+    if getattr(command, "commands", None) is None:
+        return
+    for name in command.list_commands(None):
+        yield from _walk(command.get_command(None, name), (*path, name))
 
 
 COMMANDS = [(path, cmd) for path, cmd in _walk(typer.main.get_command(app)) if path]

@@ -1,17 +1,12 @@
-"""The `supportdesk` command line: parse, call the desk service, render. Nothing else."""
+"""The `supportdesk` command line: parse, call the desk service, render. Nothing else.
+
+The command modules (tickets, triage, clock, oncall, policy, agents, demo, maintenance,
+completion) register their commands on `app` when imported; the root group imports one
+only when one of its commands is called (see `COMMANDS` in app.py).
+"""
 
 from __future__ import annotations
 
-from supportdesk.cli import (  # noqa: F401  (registers the commands)
-    agents,
-    clock,
-    demo,
-    maintenance,  # noqa: F401  (backup, restore, check)
-    oncall,
-    policy,
-    tickets,
-    triage,
-)
 from supportdesk.cli.app import app
 
 

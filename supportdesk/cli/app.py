@@ -1,7 +1,9 @@
 """The Typer app, its global options, and the one place errors become exit codes.
 
 Only typer is imported at module level: rich, sqlite-utils, pendulum and holidays are
-imported inside the commands that need them, so `supportdesk --help` starts fast.
+imported inside the commands that need them, so `supportdesk --help` starts fast. The
+command modules themselves are imported, and their commands built, only when called
+(COMMANDS and DeskGroup below).
 """
 
 from __future__ import annotations
@@ -48,15 +50,136 @@ def expand_watch(args: list[str]) -> list[str]:
     return out
 
 
+# Every command of the root group: name -> (the module of supportdesk.cli that registers
+# it on `app`, the first paragraph of its help). The module is imported, and the command
+# built, only when the command is called, so `supportdesk show 1` builds `show` alone;
+# `--help` lists the commands from this table without importing any of them.
+# tests/test_cli_start.py checks the table against the commands themselves.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "Build a throwaway desk from examples/ and show its open queue."),
+    "backup": ("maintenance", "Back up the desk to FILE while others keep working."),
+    "restore": ("maintenance", "Replace the desk with a copy of a backup FILE."),
+    "check": ("maintenance", "Check the desk's file, history and deadlines."),
+    "init": ("tickets", "Create a desk (at --db, SUPPORTDESK_DB, or the default place) with a policy."),
+    "file": ("tickets", "File a ticket; prints its id."),
+    "show": ("tickets", "Show one ticket: its fields, description, messages and history."),
+    "list": ("tickets", "List tickets, newest first, filtered by the options."),
+    "log": ("tickets", "The audit log: every change, with who and when."),
+    "reply": ("tickets", "Reply to the customer (the first reply is the first response) or add a note."),
+    "assign": ("tickets", "Give a ticket to an agent."),
+    "wait": ("tickets", "Mark a ticket pending: waiting on the customer (pauses the resolution clock)."),
+    "resume": ("tickets", "Take a pending ticket back (restarts the resolution clock)."),
+    "reopen": ("tickets", "Reopen a resolved or closed ticket, if the policy's reopen window allows."),
+    "close": ("tickets", "Close tickets by id, from standard input, or by filter, in one transaction."),
+    "triage": (
+        "triage",
+        (
+            "The open queue in breach order — breached, then soonest deadline, priority, age — "
+            "with who is on call and the counts."
+        ),
+    ),
+    "escalate": ("triage", "Escalate a ticket to a level (its person on call gets it), or every breached one (--auto)."),
+    "outbox": ("triage", "Notifications the desk has queued (pages, escalations); delivery comes later."),
+    "priority": ("triage", "Change a ticket's priority; its deadlines are recomputed and recorded."),
+    "agent": ("agents", "The desk's agents (admins and engineers)."),
+    "clock": ("clock", "Business time: is it open, deadlines, open time between instants, the week."),
+    "oncall": ("oncall", "Who is on call: now, next, the schedule, and overrides."),
+    "policy": ("policy", "The desk's policy: check a file, show, init, apply, list versions, diff."),
+    "sla": ("triage", "SLA clocks: where a ticket's targets come from and how its time was counted."),
+    "customer": ("triage", "The desk's customers."),
+    "completion": ("completion", "Tab completion for bash, zsh and fish: install it, or print its script."),
+}
+
+# The environment variable of a shell's completion request (`supportdesk completion`).
+COMPLETE_VAR = "_SUPPORTDESK_COMPLETE"
+
+
 class DeskGroup(TyperGroup):
-    """Runs a command and turns every error a user can cause into one line and an exit code."""
+    """Runs a command and turns every error a user can cause into one line and an exit code.
+
+    The root group is lazy: a command's module is imported and the command built on first
+    use (see COMMANDS), and the global --db/--now are added to every leaf it builds.
+    """
 
     def __init__(self, **attrs: Any):
         super().__init__(**attrs)
-        for command in _leaf_commands(self):
+        # Called on every command this group builds (shell completion adds its
+        # value completers this way); None for ordinary commands.
+        self.prepare: Any = None
+        # Commands of modules imported before the group was built (in tests) come built.
+        for command in _leaf_commands(self, load=False):
             command.params.extend(_global_params())
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            command = _build(cmd_name)
+            if command is not None:
+                for leaf in _leaf_commands(command, load=False):
+                    leaf.params.extend(_global_params())
+                if self.prepare is not None:
+                    self.prepare(command)
+                self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The commands with their one-line help, from COMMANDS for those not built."""
+        from typer._click.utils import make_default_short_help
+
+        names = [n for n in self.list_commands(ctx) if not getattr(self.commands.get(n), "hidden", False)]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            built = self.commands.get(name)
+            short = built.get_short_help_str(limit) if built is not None else make_default_short_help(COMMANDS[name][1], limit)
+            rows.append((name, short))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """TyperGroup's, with "Did you mean …?" drawn from every command, built or not."""
+        from difflib import get_close_matches
+
+        from typer._click.exceptions import UsageError
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except UsageError as error:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args and self.suggest_commands else []
+            if matches:
+                error.message = f"{error.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+            raise
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """Command names (with their help from COMMANDS) and the group's options."""
+        from typer._click.core import Command
+        from typer._click.shell_completion import CompletionItem
+        from typer._click.utils import make_default_short_help
+
+        items = [
+            CompletionItem(name, help=make_default_short_help(COMMANDS[name][1]) if name in COMMANDS else None)
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete)
+        ]
+        return items + Command.shell_complete(self, ctx, incomplete)
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        """Completion requests are answered in main(), before anything else."""
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+        instruction = os.environ.get(complete_var or COMPLETE_VAR)
+        if instruction:
+            from supportdesk.cli.completion import respond
+
+            code = respond(self, prog_name or "supportdesk", complete_var or COMPLETE_VAR, instruction, extra)
+            if standalone_mode:
+                sys.exit(code)
+            return code
         raw_args = list(sys.argv[1:] if args is None else args)
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = InertStream(PipeGuard(saved[0])), InertStream(saved[1])
@@ -127,12 +250,42 @@ def raw_stdout() -> Any:
     return getattr(sys.stdout, "raw", sys.stdout)
 
 
-def _leaf_commands(group: Any) -> Iterator[Any]:
-    for command in getattr(group, "commands", {}).values():
-        if getattr(command, "commands", None) is not None:
-            yield from _leaf_commands(command)
-        else:
-            yield command
+def _leaf_commands(group: Any, load: bool = True) -> Iterator[Any]:
+    """Every command under `group` that is not a group itself (`group` alone when it is
+    a command); with `load`, the commands of the lazy root group are built first."""
+    commands = getattr(group, "commands", None)
+    if commands is None:
+        yield group
+        return
+    names = group.list_commands(None) if load else list(commands)
+    for name in names:
+        command = group.get_command(None, name) if load else commands[name]
+        if command is not None:
+            yield from _leaf_commands(command, load)
+
+
+def _build(name: str) -> Any:
+    """Import the module that registers the root command `name` on `app` and build that
+    command (or sub-group) alone, as typer.main.get_command would within the whole tree."""
+    from typer import main as typer_main
+    from typer.models import DefaultPlaceholder
+
+    # __import__ rather than importlib.import_module: `python -X importtime` sees it.
+    __import__(f"supportdesk.cli.{COMMANDS[name][0]}")
+    for info in app.registered_commands:
+        if (info.name or typer_main.get_command_name(info.callback.__name__)) == name:
+            return typer_main.get_command_from_info(
+                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+    for group in app.registered_groups:
+        if not isinstance(group.name, DefaultPlaceholder) and group.name == name:
+            return typer_main.get_group_from_info(
+                group,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
+    return None
 
 
 def _set_global(ctx: Any, param: Any, value: str | None) -> None:
@@ -206,15 +359,6 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
-def _driver_error(error: Exception) -> str:
-    text = str(error)
-    if "locked" in text or "busy" in text:
-        return "the desk is busy (another supportdesk is writing); try again in a moment"
-    if "readonly" in text or "unable to open" in text or "disk I/O" in text:
-        return f"the desk file cannot be written ({text}); check its permissions and free space"
-    return f"the desk file cannot be used (SQLite says: {text}); run `supportdesk check`"
-
-
 def run_safely(invoke: Any) -> int:
     """Call `invoke`; map its outcome to an exit code, printing one line on failure."""
     from typer._click import exceptions as click_errors
@@ -251,9 +395,11 @@ def run_safely(invoke: Any) -> int:
             pass
         return int(ExitCode.OK)
     except Exception as error:  # noqa: BLE001 - the boundary: no traceback, ever
-        sqlite3 = sys.modules.get("sqlite3")
-        if sqlite3 is not None and isinstance(error, sqlite3.Error):
-            _error(_driver_error(error))
+        # A database driver's error can only come from a store that was imported.
+        store_package = sys.modules.get("supportdesk.store")
+        driver_error = store_package.backend_error_message(error) if store_package is not None else None
+        if driver_error is not None:
+            _error(driver_error)
             return int(ExitCode.UNAVAILABLE)
         _error(f"unexpected {type(error).__name__}: {error}; this is a bug in supportdesk, please report it with the command you ran")
         return int(ExitCode.INTERNAL)
@@ -284,8 +430,8 @@ DB_HELP = "The desk file (env SUPPORTDESK_DB; default: desk.db in the user data 
 NOW_HELP = "Act as of this instant (env SUPPORTDESK_NOW), e.g. 2026-11-20T14:30 or 'fri 17:30'."
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:  # not while completing `--version`
         typer.echo(f"supportdesk {__version__}")
         raise typer.Exit()
 
