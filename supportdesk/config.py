@@ -41,11 +41,11 @@ def current_login() -> str:
     """The OS user acting, overridable with SUPPORTDESK_USER for scripts and tests."""
     name = os.environ.get(USER_ENV)
     if name:
-        return name
+        return _utf8_login(name, USER_ENV)
     import getpass
 
     try:
-        return getpass.getuser()
+        login = getpass.getuser()
     except Exception:  # no passwd entry and no LOGNAME/USER, e.g. in some containers
         from supportdesk.errors import Refused
 
@@ -53,6 +53,20 @@ def current_login() -> str:
             "cannot tell which OS user you are (no passwd entry and no USER or LOGNAME); "
             f"set {USER_ENV} to your agent login"
         ) from None
+    return _utf8_login(login, "the OS user name")
+
+
+def _utf8_login(name: str, where: str) -> str:
+    """`name`, refused when it is not UTF-8 (the environment hands such bytes over as
+    surrogate escapes, which no desk can store)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        from supportdesk.errors import InvalidInput
+
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InvalidInput(f"{where} {shown!r} is not valid UTF-8; set {USER_ENV} to your agent login in UTF-8") from None
+    return name
 
 
 def examples_dir() -> Path:

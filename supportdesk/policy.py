@@ -1322,7 +1322,10 @@ def load_calendar_file(text: str, source: str) -> Policy:
     """A file of calendars (and rotations, on-call) alone, completed from the default policy."""
     data = parse_toml(text, source)
     base = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
-    merged = {**base, **data, "desk": {**base.get("desk", {}), **data.get("desk", {})}}
+    desk = data.get("desk", {})
+    if not isinstance(desk, dict):  # `desk = "…"`: report it as the policy check would
+        raise PolicyInvalid(source, [Problem("desk", f"expected a table, got {_kind(desk)}")], text)
+    merged = {**base, **data, "desk": {**base.get("desk", {}), **desk}}
     policy, problems = check_data(merged)
     if policy is None:
         raise PolicyInvalid(source, problems, text)

@@ -11,6 +11,8 @@ from supportdesk.text import check_no_nul, inert
 from supportdesk.timetext import parse_instant, to_utc_text
 
 SORTS = ("newest", "oldest", "updated", "id")
+# The largest --limit SQLite can take (a 64-bit integer); more is all of them anyway.
+MAX_LIMIT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,16 @@ def check_email(email: str) -> str:
     return result.normalized.lower()
 
 
+def check_limit(limit: int | None, least: int = 0) -> None:
+    """Refuse a --limit below `least` or beyond what SQLite can count to."""
+    if limit is None:
+        return
+    if limit < least:
+        raise InvalidInput(f"--limit must be {least}{' (no limit)' if least == 0 else ''} or more, not {limit}")
+    if limit > MAX_LIMIT:
+        raise InvalidInput(f"--limit must be at most {MAX_LIMIT}, not {limit}" + ("; 0 means all" if least == 0 else ""))
+
+
 def build_filter(
     *,
     zone: tzinfo,
@@ -128,8 +140,7 @@ def build_filter(
             raise InvalidInput(
                 f"no agent {quoted(assignee)}; agents of this desk: {', '.join(agents_known) or 'none'} (or me, none)"
             )
-    if limit is not None and limit < 0:
-        raise InvalidInput(f"--limit must be 0 (no limit) or more, not {limit}")
+    check_limit(limit)
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
     after = to_utc_text(parse_instant(created_after, zone, now)) if created_after else None

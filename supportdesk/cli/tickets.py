@@ -229,8 +229,9 @@ def log(
     from supportdesk.cli.render import events_table
 
     ticket_id = parse_ticket_id(ticket) if ticket else None
-    if limit is not None and limit < 0:
-        raise InvalidInput(f"--limit must be 0 (no limit) or more, not {limit}")
+    from supportdesk.query import check_limit
+
+    check_limit(limit)
     if limit is None:
         limit = 0 if ticket_id else 50
     with open_desk(ctx) as desk:
@@ -330,6 +331,8 @@ def _ids_from_stdin() -> list[int]:
             data = json.loads(stripped)
         except json.JSONDecodeError as error:
             raise InvalidInput(f"standard input is not valid JSON ({error.msg} at line {error.lineno})") from None
+        except RecursionError:
+            raise InvalidInput("standard input JSON is nested too deeply; give `list --json` output or a list of ids") from None
         items = data if isinstance(data, list) else [data]
         ids = []
         for item in items:
@@ -383,7 +386,12 @@ def close(
         raise InvalidInput("say which tickets to close: ids, --stdin, or filters such as --status (one of them)")
     ids = [parse_ticket_id(t) for t in tickets] if tickets else (_ids_from_stdin() if stdin else None)
     if ids == []:
-        say("nothing to close: standard input named no tickets")
+        if json_:
+            from supportdesk.desk.tickets import CloseOutcome
+
+            emit_json(CloseOutcome(close_reason.value, dry_run).to_json())
+        else:
+            say("nothing to close: standard input named no tickets")
         return
 
     def confirm(count: int) -> bool:

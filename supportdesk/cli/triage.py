@@ -180,6 +180,9 @@ def outbox(
     json_: JsonOption = False,
 ) -> None:
     """Notifications the desk has queued (pages, escalations); delivery comes later."""
+    from supportdesk.query import check_limit
+
+    check_limit(limit)
     with open_desk(ctx) as desk:
         rows = desk.outbox(pending, limit)
         zone, now = desk.policy.zone, desk.now

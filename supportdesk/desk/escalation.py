@@ -14,7 +14,7 @@ from supportdesk.model import (
     ACTIVE_STATUSES,
     TicketChange,
 )
-from supportdesk.query import check_names
+from supportdesk.query import check_limit, check_names
 from supportdesk.timetext import to_utc_text
 from supportdesk.triage import Triage, annotate
 
@@ -78,8 +78,7 @@ class Escalation(DeskContext):
             department = check_names("department", (department,), self.policy.department_names)[0]
         if mine and unassigned:
             raise InvalidInput("choose one of --mine and --unassigned")
-        if limit < 1:
-            raise InvalidInput(f"--limit must be 1 or more, not {limit}")
+        check_limit(limit, least=1)
         assignee_id = self.actor.id if mine else None
         due_before = to_utc_text(self.now + breaching_within) if breaching_within is not None else None
         scope = dict(department=department, assignee_id=assignee_id, unassigned=unassigned, due_before=due_before, filed_by=self.as_of)

@@ -14,7 +14,6 @@ from supportdesk.errors import DeskUnavailable, NotFound
 from supportdesk.store.migrations import MIGRATION_NAMES, MIGRATION_SET, SCHEMA_VERSION
 from supportdesk.store.sqlite_files import (
     READ_ERRORS,
-    connect,
     connect_existing,
     explain_error,
 )
