@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import EXAMPLES
-from supportdesk.policy import check_policy, dump_policy, load_policy, locate
+from supportdesk.policy import check_policy, load_policy, locate
+from supportdesk.policy_text import dump_policy
 
 H = timedelta(hours=1)
 NAMES = ("hosting-general", "introserv", "kristalium", "sitecom", "websight")

@@ -102,12 +102,8 @@ def policy_show(
     json_: JsonOption = False,
 ) -> None:
     """The desk's policy as normalised TOML."""
-    from supportdesk.policy import (
-        dump_policy,
-        explain_policy,
-        load_policy,
-        policy_to_data,
-    )
+    from supportdesk.policy import load_policy
+    from supportdesk.policy_text import dump_policy, explain_policy, policy_to_data
     from supportdesk.timetext import format_local, from_utc_text
 
     with open_desk(ctx) as desk:
@@ -142,12 +138,8 @@ def policy_init(
 
     from supportdesk.config import example_policies
     from supportdesk.errors import InvalidInput, Refused
-    from supportdesk.policy import (
-        DEFAULT_POLICY_PATH,
-        dump_policy,
-        load_policy,
-        read_policy_file,
-    )
+    from supportdesk.policy import DEFAULT_POLICY_PATH, load_policy, read_policy_file
+    from supportdesk.policy_text import dump_policy
 
     if from_ is not None:
         examples = example_policies()
@@ -218,7 +210,8 @@ def policy_diff(
     import difflib
 
     from supportdesk.errors import NotFound
-    from supportdesk.policy import dump_policy, load_policy
+    from supportdesk.policy import load_policy
+    from supportdesk.policy_text import dump_policy
 
     old, new = _version_number(old, "V1"), _version_number(new, "V2")
     with open_desk(ctx) as desk:
