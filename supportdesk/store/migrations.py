@@ -210,8 +210,20 @@ def m004_event_audit(db: sqlite_utils.Database) -> None:
     )
 
 
+def m005_compiled_policy(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The validated policy of each version, compiled once when it is applied (JSON of
+        -- the frozen model, see policy_compiled.py), so that reading commands need not
+        -- parse and validate TOML. NULL for versions applied before: they are read from
+        -- their TOML.
+        ALTER TABLE policy_versions ADD COLUMN compiled TEXT;
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
-MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla, m004_event_audit)
+MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla, m004_event_audit, m005_compiled_policy)
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
