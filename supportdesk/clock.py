@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from supportdesk.errors import InvalidInput
+from supportdesk.policy_schema import BOOL, CLOCK_TIME, CLOSED_DATES, HOLIDAYS, SPECIAL_HOURS, WEEK, ZONE, key
 from supportdesk.timetext import WEEKDAYS, format_hours, local_to_utc
 
 MINUTES_PER_DAY = 1440
@@ -152,21 +153,31 @@ class HolidayRule:
 
 @dataclass(frozen=True)
 class CalendarSpec:
-    """A business calendar as the policy states it."""
+    """A business calendar as the policy states it (`[calendars.NAME]`)."""
 
     name: str
-    timezone: str
-    week: tuple[tuple[Hours, ...], ...]  # seven entries, Monday first
-    holidays: HolidayRule | None = None
-    half_day_close: int | None = None  # minutes after midnight; None: half days are normal days
-    closed_dates: frozenset[date] = frozenset()
-    special_hours: tuple[tuple[date, tuple[Hours, ...]], ...] = ()
+    timezone: str = key(None, "IANA time zone of the calendar (default: the desk's).", ZONE, positional=True)
+    week: tuple[tuple[Hours, ...], ...] = key(  # seven entries, Monday first
+        (), "Open hours per day: { \"mon-fri\" = \"09:00-18:00\" }; overnight \"22:00-06:00\" belongs to the day it starts.",
+        WEEK, toml="hours", positional=True,
+    )
+    holidays: HolidayRule | None = key(
+        None, "Public holidays from python-holidays: a country code (\"TR\") or { country = \"DE\", subdivision = \"BE\" }.", HOLIDAYS
+    )
+    half_day_close: int | None = key(  # minutes after midnight; None: half days are normal days
+        None, "On python-holidays half days (e.g. bayram eves) close at this time, e.g. \"13:00\".", CLOCK_TIME
+    )
+    closed_dates: frozenset[date] = key(frozenset(), "Extra closed dates, e.g. [\"2024-12-31\"].", CLOSED_DATES)
+    special_hours: tuple[tuple[date, tuple[Hours, ...]], ...] = key(
+        (), "Hours for particular dates, replacing the week's: { \"2024-04-09\" = \"09:00-13:00\" }.", SPECIAL_HOURS
+    )
+    open_always: bool = key(False, "Open 24/7 (calendar time).", BOOL, toml="always_open")
 
     @classmethod
     def always_open(cls, name: str, timezone: str) -> CalendarSpec:
         """A 24/7 calendar: calendar time is business time that never closes."""
         whole_day = (Hours(0, MINUTES_PER_DAY),)
-        return cls(name, timezone, (whole_day,) * 7)
+        return cls(name, timezone, (whole_day,) * 7, open_always=True)
 
     @property
     def is_always_open(self) -> bool:
@@ -576,3 +587,32 @@ class Calendar:
                 continue
             result.append((datetime.fromtimestamp(max(start, ta), UTC), datetime.fromtimestamp(min(end, tb), UTC)))
         return result
+
+
+class Calendars:
+    """The compiled calendars of one policy, each built on first use.
+
+    Whoever reads a policy owns one (the desk keeps one per policy version, reading
+    public holidays from its store), so the frozen Policy itself is never written to.
+    """
+
+    def __init__(self, policy: Any, holiday_cache: HolidayCache | None = None) -> None:
+        self.policy = policy
+        self.holiday_cache = holiday_cache
+        self._built: dict[str, Calendar] = {}
+
+    def __call__(self, name: str | None = None) -> Calendar:
+        """The calendar called `name` (the policy's default calendar when None)."""
+        name = name or self.policy.default_calendar
+        calendar = self._built.get(name)
+        if calendar is None:
+            calendar = self._built[name] = Calendar(self.policy.calendar_spec(name), self.holiday_cache)
+        return calendar
+
+    def oncall(self, overrides: tuple[Any, ...] = ()) -> Any:
+        """The on-call model of the policy (an oncall.OnCall), with the desk's overrides."""
+        from supportdesk.oncall import OnCall
+
+        policy = self.policy
+        used = {layer.calendar for layer in policy.layers if layer.calendar}
+        return OnCall(policy.layers, {r.name: r for r in policy.rotations}, {n: self(n) for n in used}, overrides)

@@ -39,13 +39,7 @@ def backup(desk_path: Path, target: Path, *, force: bool = False) -> dict[str, A
         raise InvalidInput(f"no directory {target.parent}; create it first")
     store = Store.open(desk_path)
     try:
-        temp = _temp_beside(target, ".backup")
-        try:
-            counts = store.copy_to(temp)
-            _publish(temp, target, force=force, refusal=refusal)
-        except BaseException:
-            _discard(temp)
-            raise
+        counts = _write_beside(target, ".backup", store.copy_to, force=force, refusal=refusal)
     finally:
         store.close()
     return {"desk": str(desk_path), "file": str(target), **counts, "bytes": target.stat().st_size}
@@ -71,26 +65,41 @@ def restore(source: Path, desk_path: Path, *, force: bool = False) -> dict[str, 
             desk_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DeskUnavailable(f"cannot create the directory {desk_path.parent}: {error.strerror}") from None
-        temp = _temp_beside(desk_path, ".restoring")
-        try:
-            counts = opened.copy_to(temp)
-            copy = Store.open_unchanged(temp)
-            try:
-                problems = copy.integrity_problems(limit=5)
-            finally:
-                copy.close()
-            if problems:
-                raise DeskUnavailable(
-                    f"{source} fails SQLite's integrity check ({problems[0]}); nothing was restored: "
-                    "restore an older backup"
-                )
-            _publish(temp, desk_path, force=force, refusal=refusal)
-        except BaseException:
-            _discard(temp)
-            raise
+        counts = _write_beside(desk_path, ".restoring", lambda temp: _sound_copy(opened, temp, source), force=force, refusal=refusal)
     finally:
         opened.close()
     return {"desk": str(desk_path), "file": str(source), **counts, "replaced": replaced, "bytes": desk_path.stat().st_size}
+
+
+def _sound_copy(opened: Store, temp: Path, source: Path) -> dict[str, Any]:
+    """Copy the desk `opened` (read from `source`) to `temp`; refused unless SQLite finds
+    the copy sound. Returns what was copied."""
+    counts = opened.copy_to(temp)
+    copy = Store.open_unchanged(temp)
+    try:
+        problems = copy.integrity_problems(limit=5)
+    finally:
+        copy.close()
+    if problems:
+        raise DeskUnavailable(
+            f"{source} fails SQLite's integrity check ({problems[0]}); nothing was restored: "
+            "restore an older backup"
+        )
+    return counts
+
+
+def _write_beside(target: Path, suffix: str, write: Callable[[Path], Any], *, force: bool, refusal: str) -> Any:
+    """Have `write` build the new file in an empty file beside `target`, then rename it
+    into place (`_publish`); on any failure that file is removed. Returns what `write`
+    returned."""
+    temp = _temp_beside(target, suffix)
+    try:
+        result = write(temp)
+        _publish(temp, target, force=force, refusal=refusal)
+    except BaseException:
+        _discard(temp)
+        raise
+    return result
 
 
 def _occupied(path: Path) -> bool:
@@ -295,13 +304,16 @@ def _history(store: Store, report: CheckReport) -> None:
 
 
 def _deadlines(store: Store, report: CheckReport, now_text: str | None, clock: Callable[[], datetime]) -> None:
+    from supportdesk.clock import Calendars
     from supportdesk.desk import StoredHolidays, resolve_now
     from supportdesk.policy import load_policy
+    from supportdesk.policy_compiled import read_compiled
 
     policies: dict[int, Any] = {}
 
     def policy_of(version: int) -> Any:
-        """The policy of a stored version (None, reported once, when it cannot be loaded)."""
+        """The calendars of a stored version's policy (None, reported once, when it cannot
+        be loaded). Read from its TOML, and compared with its compiled form."""
         if version not in policies:
             policies[version] = None
             try:
@@ -312,15 +324,18 @@ def _deadlines(store: Store, report: CheckReport, now_text: str | None, clock: C
                     Problem("deadlines", f"policy version {version} cannot be loaded ({error}); the deadlines under it were not checked")
                 )
             else:
-                policy.use_holiday_cache(StoredHolidays(store))
-                policies[version] = policy
+                if row.get("compiled") and read_compiled(row["compiled"]) not in (None, policy):
+                    report.problems.append(
+                        Problem("policy", f"policy version {version}: its compiled form differs from its TOML (the desk file was changed outside supportdesk); restore a backup")
+                    )
+                policies[version] = Calendars(policy, StoredHolidays(store))
         return policies[version]
 
     now = clock()
     latest = store.latest_policy()
     in_force = policy_of(latest["id"]) if latest is not None else None
     if in_force is not None:
-        now = resolve_now(now_text, in_force, now)  # --now is read in the desk's zone
+        now = resolve_now(now_text, in_force.policy, now)  # --now is read in the desk's zone
     report.open_tickets, report.deadlines_unverified = check_deadlines(
         store.open_tickets_with_package(), policy_of, now, report.problems
     )

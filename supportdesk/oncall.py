@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from supportdesk.clock import Calendar
+from supportdesk.policy_schema import CLOCK_TIME, DATE, DURATION, LOGINS, NAME, REQUIRED, ZONE, choice, key
 from supportdesk.timetext import local_to_utc
 
 LAYER_WHEN = ("open", "closed", "always")
@@ -19,14 +20,18 @@ LAYER_WHEN = ("open", "closed", "always")
 
 @dataclass(frozen=True)
 class Rotation:
-    """Members taking turns (or, without a shift length, all on duty together)."""
+    """Members taking turns (or, without a shift length, all on duty together): `[rotations.NAME]`."""
 
     name: str
-    members: tuple[str, ...]
-    shift: timedelta | None  # None: a team, everyone at once
-    handoff: int  # minutes after local midnight
-    timezone: str
-    start: date  # the first shift starts at start + handoff, local time
+    members: tuple[str, ...] = key((), "Who takes turns, in order (agent logins).", LOGINS, positional=True, always=True)
+    shift: timedelta | None = key(  # None: a team, everyone at once
+        None, "Length of a shift, e.g. \"1d\" or \"1w\"; absent: all members on duty together.", DURATION, positional=True
+    )
+    handoff: int = key(9 * 60, "Local time shifts change, e.g. \"09:00\".", CLOCK_TIME, positional=True)  # minutes after local midnight
+    timezone: str = key(None, "IANA time zone of the hand-off time (default: the desk's).", ZONE, positional=True)
+    start: date = key(  # the first shift starts at start + handoff, local time
+        date(2024, 1, 1), "The date the first shift starts (its first member is on).", DATE, positional=True
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -76,10 +81,12 @@ class Rotation:
 class Layer:
     """A line of duty: a rotation, active while a calendar is open, closed, or always."""
 
-    name: str
-    rotation: str
-    calendar: str | None = None
-    when: str = "always"  # open | closed | always
+    name: str = key(REQUIRED, "The layer's name, e.g. office or on-duty.", NAME, toml="layer")
+    rotation: str = key(REQUIRED, "The rotation that staffs it.", NAME, refers="rotations")
+    calendar: str | None = key(None, "The calendar that switches the layer on and off.", NAME, refers="calendars")
+    when: str = key(  # open | closed | always
+        "always", "When the layer is on duty: open (calendar open), closed (outside it) or always.", choice(LAYER_WHEN, "use open, closed or always")
+    )
 
 
 @dataclass(frozen=True)

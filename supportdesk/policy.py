@@ -7,24 +7,58 @@ stopping at the first, so `policy check` can list them all, each at its line.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import cached_property
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from supportdesk.clock import CalendarSpec
 from supportdesk.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from supportdesk.clock import Calendar, CalendarSpec
-    from supportdesk.oncall import Layer, OnCall, Override, Rotation
+from supportdesk.oncall import Layer, Rotation
+from supportdesk.policy_schema import (
+    ABUSE_PATTERNS,
+    BODY_LIMIT,
+    BOOL,
+    CREDIT_TABLE,
+    DAYS,
+    DURATION,
+    FIELD_HELP,
+    FIELDS,
+    FIELDS_BY_PRIORITY,
+    LANGUAGES,
+    MIGRATIONS,
+    NAME,
+    NAMES,
+    PERCENT,
+    RANK,
+    RECORDED,
+    REQUIRED,
+    SHARE,
+    TEXT,
+    TEXT_ONLY,
+    TEXTS,
+    ZONE,
+    Kind,
+    array,
+    choice,
+    key,
+    named,
+    table,
+    to_name,
+)
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 ALWAYS_OPEN = "24/7"
+
+SCRIPTS = ("latin", "arabic", "cyrillic", "greek", "hebrew", "armenian", "georgian")
+ON_MISSING = ("refuse", "flag", "close")
+DUPLICATE_ACTIONS = ("allow", "flag", "refuse")
+ABUSE_ACTIONS = ("flag", "close", "ban")
+CREDIT_FORMS = ("service-credit", "cash")
+NOTIFY_PARTIES = ("customer", "reseller")
+NOTIFY = Kind(lambda value: tuple(choice(NOTIFY_PARTIES).convert(to_name(v)) for v in NAMES.convert(value)))
 
 
 # ---- problems ------------------------------------------------------------------------
@@ -132,251 +166,40 @@ def locate(text: str, path: str) -> int | None:
     return None
 
 
-# ---- converters ----------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"expected text, got {_kind(value)}")
-    return value.strip()
-
-
-def _name(value: Any) -> str:
-    text = _text(value).lower()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-/]*", text):
-        raise InvalidInput(f"{value!r} is not a name; use lower-case letters, digits, - or _, e.g. \"technical\"")
-    return text
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(f"expected true or false, got {_kind(value)}")
-    return value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"expected a whole number, got {_kind(value)}")
-    return value
-
-
-def _non_negative_int(value: Any) -> int:
-    number = _int(value)
-    if number < 0:
-        raise InvalidInput(f"must be 0 or more, not {number}")
-    return number
-
-
-# Day counts (reopen window, claim window) are at most this: a longer one would overflow
-# the dates computed from it, and no rule needs more than a century.
-MAX_DAYS = 36500
-
-
-def _days(value: Any) -> int:
-    number = _non_negative_int(value)
-    if number > MAX_DAYS:
-        raise InvalidInput(f"must be at most {MAX_DAYS} days (100 years), not {number}")
-    return number
-
-
-# Priority ranks: 1 is the most urgent; a rank is stored on every ticket (an SQLite integer).
-MAX_RANK = 1000
-
-
-def _rank(value: Any) -> int:
-    number = _int(value)
-    if not 1 <= number <= MAX_RANK:
-        raise InvalidInput(f"must be between 1 (the most urgent) and {MAX_RANK}, not {number}")
-    return number
-
-
-def _body_limit(value: Any) -> int:
-    number = _int(value)
-    if not 1_000 <= number <= 50_000_000:
-        raise InvalidInput(f"must be between 1000 and 50000000 bytes, not {number}")
-    return number
-
-
-def _zone(value: Any) -> str:
-    text = _text(value)
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {text!r}; use an IANA name such as Europe/Istanbul") from None
-    return text
-
-
-def _duration(value: Any) -> timedelta:
-    from supportdesk.timetext import parse_duration
-
-    text = _text(value)
-    if text.startswith("-"):
-        raise InvalidInput(f"a duration cannot be negative ({text!r}); e.g. 4h")
-    return parse_duration(text)
-
-
-def _clock_time(value: Any) -> int:
-    from supportdesk.clock import parse_clock_time
-
-    return parse_clock_time(_text(value))
-
-
-def _date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(_text(value))
-    except ValueError:
-        raise InvalidInput(f"cannot read date {value!r}; use YYYY-MM-DD such as 2024-04-09") from None
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise InvalidInput(f"expected a list such as [\"ayse\", \"burak\"], got {_kind(value)}")
-    return tuple(_text(v) for v in value)
-
-
-def _kind(value: Any) -> str:
-    return {
-        bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
-def _raw(value: Any) -> Any:
-    return value
-
-
-def _optional(converter: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        return None if value is None else converter(value)
-
-    return convert
-
-
-@dataclass(frozen=True)
-class Key:
-    """A policy key: its default, its meaning, and how its value is read."""
-
-    name: str
-    default: Any
-    help: str
-    convert: Callable[[Any], Any] = _text
-    required: bool = False
-
-
-class Reader:
-    """Reads tables against Key declarations, collecting every problem."""
-
-    def __init__(self, verify_holidays: bool = True) -> None:
-        self.problems: list[Problem] = []
-        # Asking python-holidays whether a country exists costs ~200 ms of imports: done
-        # when a policy file is checked or applied, not each time a stored one is read.
-        self.verify_holidays = verify_holidays
-
-    def error(self, path: str, message: str) -> None:
-        """Record an error at `path`."""
-        self.problems.append(Problem(path, message))
-
-    def warn(self, path: str, message: str) -> None:
-        """Record a warning at `path`."""
-        self.problems.append(Problem(path, message, "warning"))
-
-    def table(self, value: Any, path: str) -> dict[str, Any]:
-        """`value` as a table, or an error and an empty one."""
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.error(path, f"expected a table, got {_kind(value)}")
-            return {}
-        return value
-
-    def read(self, data: dict[str, Any], path: str, keys: tuple[Key, ...], extra_ok: tuple[str, ...] = ()) -> dict[str, Any]:
-        """Every declared key converted (or defaulted); unknown keys are errors with a guess."""
-        known = {k.name for k in keys} | set(extra_ok)
-        for name in data:
-            if name not in known:
-                guess = difflib.get_close_matches(name, sorted(known), n=1)
-                hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(sorted(known))}"
-                self.error(_join(path, name), f"unknown key; {hint}")
-        out: dict[str, Any] = {}
-        for key in keys:
-            if key.name not in data:
-                if key.required:
-                    self.error(_join(path, key.name), f"missing; {key.help[0].lower() + key.help[1:]}")
-                out[key.name] = key.default
-                continue
-            try:
-                out[key.name] = key.convert(data[key.name])
-            except InvalidInput as error:
-                self.error(_join(path, key.name), str(error))
-                out[key.name] = key.default
-        return out
-
-    def named_tables(self, value: Any, section: str, keys: tuple[Key, ...]) -> list[tuple[str, str, dict[str, Any]]]:
-        """Tables keyed by name (`[calendars.office]`): (path, name, values) of each."""
-        found = []
-        for raw_name, raw in self.table(value, section).items():
-            path = _join(section, raw_name)
-            try:
-                name = _name(raw_name)
-            except InvalidInput as error:
-                self.error(path, str(error))
-                continue
-            found.append((path, name, self.read(self.table(raw, path), path, keys)))
-        return found
-
-    def items(self, value: Any, path: str) -> list[dict[str, Any]]:
-        """An array of tables (`[[priorities]]`), each checked to be a table."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.error(path, f"expected an array of tables ([[{path}]]), got {_kind(value)}")
-            return []
-        result = []
-        for i, item in enumerate(value):
-            if isinstance(item, dict):
-                result.append(item)
-            else:
-                self.error(f"{path}[{i}]", f"expected a table, got {_kind(item)}")
-        return result
-
-
-def _join(path: str, name: str) -> str:
-    if not path:
-        return name
-    return f"{path}.{name}" if re.fullmatch(r"[A-Za-z0-9_\-]+", name) else f'{path}."{name}"'
-
-
 # ---- the model -----------------------------------------------------------------------
+# Each key is declared once, on its field: TOML path, default, meaning, kind, what it
+# refers to, and whether the desk acts on it (see policy_schema.py).
 
 
 @dataclass(frozen=True)
 class Priority:
     """A priority: rank (1 is most urgent), meaning, and its SLA targets."""
 
-    name: str
-    rank: int
-    meaning: str = ""
-    respond: timedelta | None = None  # first-response target
-    resolve: timedelta | None = None  # resolution target
-    calendar: str | None = None  # the calendar targets count in; None: calendar time (24/7)
-    respond_outside: timedelta | None = None  # first-response target for tickets filed outside office hours
-    resolve_outside: timedelta | None = None
-    outside_allowance: timedelta | None = None  # added to the targets when filed outside office hours
-    page_on_call: bool = False  # filed outside office hours: notify the on-duty person at once
+    name: str = key(REQUIRED, "The priority's name, e.g. critical.", NAME)
+    rank: int = key(None, "1 is the most urgent; default: the order in the file.", RANK, always=True)
+    meaning: str = key("", "When to choose it, in the provider's words.", acts=TEXT_ONLY)
+    respond: timedelta | None = key(None, "First-response target, e.g. \"1h\".", DURATION)
+    resolve: timedelta | None = key(None, "Resolution target, e.g. \"4h\".", DURATION)
+    calendar: str | None = key(None, "The calendar targets are counted in (default: calendar time, 24/7).", NAME, refers="calendars")
+    respond_outside: timedelta | None = key(None, "First-response target for tickets filed outside office hours or on holidays.", DURATION)
+    resolve_outside: timedelta | None = key(None, "Resolution target for tickets filed outside office hours or on holidays.", DURATION)
+    outside_allowance: timedelta | None = key(None, "Time added to the targets of tickets filed outside office hours.", DURATION)
+    page_on_call: bool = key(False, "Filed outside office hours: notify the on-duty person at once.", BOOL)
 
 
 @dataclass(frozen=True)
 class Department:
     """A department and what a ticket filed to it must carry."""
 
-    name: str
-    label: str
-    meaning: str = ""
-    fields: tuple[str, ...] = ()  # each `a|b` means one of them
-    fields_by_priority: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    field_help: tuple[tuple[str, str], ...] = ()
-    on_missing: str = "flag"  # refuse | flag | close
+    name: str = key(REQUIRED, "The department's name, e.g. technical.", NAME)
+    label: str = key(None, "How it is shown, e.g. Technical (default: from the name).", TEXT, acts=TEXT_ONLY)
+    meaning: str = key("", "What it handles.", acts=TEXT_ONLY)
+    fields: tuple[str, ...] = key((), "Fields every ticket here must carry; \"a|b\" means one of them.", FIELDS, acts=RECORDED)
+    fields_by_priority: tuple[tuple[str, tuple[str, ...]], ...] = key(
+        (), "More required fields per priority: { high = [\"server_ip|order_number\"] }.", FIELDS_BY_PRIORITY, refers="priorities", acts=RECORDED
+    )
+    field_help: tuple[tuple[str, str], ...] = key((), "What each field means, shown when it is missing: { server_ip = \"…\" }.", FIELD_HELP, acts=RECORDED)
+    on_missing: str = key("flag", "When required fields are missing: refuse, flag, or close (without an answer).", choice(ON_MISSING), acts=RECORDED)
 
     def required_fields(self, priority: str) -> tuple[str, ...]:
         """Field specs a ticket of this priority must carry here."""
@@ -388,151 +211,160 @@ class Department:
 class Channel:
     """A way tickets and talks arrive, with its hours and response target."""
 
-    name: str
-    meaning: str = ""
-    calendar: str | None = None  # when it is staffed; None: always
-    respond: timedelta | None = None  # response target for tickets that arrive this way
-    files_tickets: bool = True  # False: talk only (phone, chat); tickets come another way
-    registered_sender_only: bool = False  # account matters only from the registered address
+    name: str = key(REQUIRED, "The channel's name: ticket, email, chat, phone…", NAME)
+    meaning: str = key("", "How the channel is used.", acts=TEXT_ONLY)
+    calendar: str | None = key(None, "When the channel is staffed (default: always); its response target counts in it.", NAME, refers="calendars")
+    respond: timedelta | None = key(None, "Response target for tickets that arrive this way, e.g. \"24h\"; the strictest target applies.", DURATION)
+    respond_replaces: bool = key(False, "Its response target replaces the priority's instead of only capping it (a package guarantee still caps it).", BOOL)
+    files_tickets: bool = key(True, "Tickets may be filed through it (false: talk only).", BOOL, acts=RECORDED)
+    registered_sender_only: bool = key(False, "Account matters are taken only from the registered address.", BOOL, acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class Package:
     """An SLA package: uptime guarantee, guaranteed response, what it includes."""
 
-    name: str
-    meaning: str = ""
-    uptime: float | None = None  # percent
-    respond: timedelta | None = None  # guaranteed first response
-    migrations: int | str | None = None  # site migrations included: a number or "unlimited"
-    migrations_paid: bool = False
-    admin_support: bool = False  # restores administration support after server delivery
+    name: str = key(REQUIRED, "The package's name, e.g. premium.", NAME)
+    meaning: str = key("", "What it is.", acts=TEXT_ONLY)
+    uptime: float | None = key(None, "Uptime guarantee in percent, e.g. 99.95.", PERCENT, acts=RECORDED)
+    respond: timedelta | None = key(None, "Guaranteed first response, e.g. \"1h\"; the strictest target applies.", DURATION)
+    migrations: int | str | None = key(None, "Site migrations included: a number or \"unlimited\".", MIGRATIONS, acts=RECORDED)
+    migrations_paid: bool = key(False, "The included migrations are charged for.", BOOL, acts=RECORDED)
+    admin_support: bool = key(False, "Restores administration support after a server is delivered.", BOOL, acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class AfterDelivery:
     """What support covers for servers once they are delivered."""
 
-    services: tuple[str, ...] = ()
-    included: tuple[str, ...] = ()  # done before delivery
-    unless_packages: tuple[str, ...] = ()  # packages that restore administration support
-    message: str = ""
+    services: tuple[str, ...] = key((), "Server services this applies to, e.g. [\"vps\", \"dedicated\"].", NAMES, acts=RECORDED)
+    included: tuple[str, ...] = key((), "What is done before delivery, e.g. [\"setup\", \"site-migration\", \"tuning\"].", NAMES, acts=RECORDED)
+    unless_packages: tuple[str, ...] = key((), "Packages that restore administration support after delivery.", NAMES, refers="packages", acts=RECORDED)
+    message: str = key("", "What the customer is told about administration after delivery.", acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class Scope:
     """What support covers, and what it does not (or only for a fee)."""
 
-    in_scope: tuple[str, ...] = ()
-    out_of_scope: tuple[str, ...] = ()
-    out_message: str = ""
-    discretion: bool = False  # the engineer on the ticket may still help
-    after_delivery: AfterDelivery | None = None
+    in_scope: tuple[str, ...] = key((), "Categories support covers.", NAMES, acts=RECORDED)
+    out_of_scope: tuple[str, ...] = key((), "Categories support does not cover (or sells as a paid service).", NAMES, acts=RECORDED)
+    out_message: str = key("", "What the customer is told when a ticket is out of scope.", acts=RECORDED)
+    discretion: bool = key(False, "The engineer on the ticket may still decide to help.", BOOL, acts=RECORDED)
+    after_delivery: AfterDelivery | None = table(AfterDelivery, "Administration support once a server is delivered.", optional=True)
 
 
 @dataclass(frozen=True)
 class ResellerRule:
     """Whether a reseller's end customers may file, and who is told."""
 
-    end_customers_may_file: bool = True
-    notify: tuple[str, ...] = ("customer", "reseller")
-    message: str = ""
-    reseller_channels: tuple[str, ...] = ()  # resellers may file only this way; empty: any
+    end_customers_may_file: bool = key(True, "A reseller's end customer may file directly.", BOOL, acts=RECORDED)
+    notify: tuple[str, ...] = key(("customer", "reseller"), "Who is told when an end customer is refused.", NOTIFY, acts=RECORDED)
+    message: str = key("", "What the refused end customer is told ({reseller} is replaced by the reseller).", acts=RECORDED)
+    reseller_channels: tuple[str, ...] = key((), "Channels resellers may file through; empty: any.", NAMES, refers="channels", acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class DuplicateRule:
     """What to do with a ticket that repeats an open one."""
 
-    action: str = "flag"  # allow | flag | refuse
-    window: timedelta = timedelta(days=7)
+    action: str = key("flag", "A ticket repeating an open one of the same customer: allow, flag or refuse.", choice(DUPLICATE_ACTIONS), acts=RECORDED)
+    window: timedelta = key(timedelta(days=7), "How far back to look for the open ticket it repeats.", DURATION, acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class AbuseRule:
     """Insults and profanity: patterns per language, and what follows."""
 
-    action: str = "flag"  # flag | close | ban
-    patterns: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    message: str = ""
+    action: str = key("flag", "Abusive language: flag the ticket, close it, or close it and ban the requester.", choice(ABUSE_ACTIONS), acts=RECORDED)
+    patterns: tuple[tuple[str, tuple[str, ...]], ...] = key((), "Words or regular expressions per language: { en = [\"idiot\"] }.", ABUSE_PATTERNS, acts=RECORDED)
+    message: str = key("", "What the requester is told when the ticket is closed for abuse.", acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class FineRule:
     """Fines for breaking the rules, and suspension while unpaid."""
 
-    enabled: bool = False
-    amount: str = ""
-    violations: tuple[str, ...] = ()
-    suspend_when_unpaid: bool = False
+    enabled: bool = key(False, "Breaking the rules may be fined per ticket.", BOOL, acts=RECORDED)
+    amount: str = key("", "The fine, as the provider states it.", acts=RECORDED)
+    violations: tuple[str, ...] = key((), "Which rules: duplicates, wrong-language, missing-info, reopen…", NAMES, acts=RECORDED)
+    suspend_when_unpaid: bool = key(False, "Unpaid fines suspend support for the customer.", BOOL, acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class CreditRule:
     """SLA compensation: how long a claim may wait, and in what form."""
 
-    claim_within_days: int | None = None
-    form: str = "service-credit"  # service-credit | cash
-    table: tuple[tuple[timedelta, float], ...] = ()  # (outage at least, credit percent)
+    claim_within_days: int | None = key(None, "An SLA credit claim must be filed by ticket within this many days of the outage.", DAYS, acts=RECORDED)
+    form: str = key("service-credit", "How compensation is paid: service-credit or cash.", choice(CREDIT_FORMS), acts=RECORDED)
+    table: tuple[tuple[timedelta, float], ...] = key((), "Credit by outage length: [{ outage = \"1h\", credit = 5 }] (credit in percent).", CREDIT_TABLE, acts=RECORDED)
 
 
 @dataclass(frozen=True)
 class Rules:
     """The policy's rules about requests and requesters."""
 
-    reopen_within_days: int | None = None  # None: any time; 0: never
-    reseller: ResellerRule = ResellerRule()
-    duplicates: DuplicateRule = DuplicateRule()
-    abuse: AbuseRule = AbuseRule()
-    fines: FineRule = FineRule()
-    sla_credit: CreditRule = CreditRule()
+    reopen_within_days: int | None = key(
+        None, "A resolved or closed ticket may be reopened within this many days (0: never; absent: always).", DAYS, toml="reopen.within_days"
+    )
+    reseller: ResellerRule = table(ResellerRule, "Resellers and their end customers.")
+    duplicates: DuplicateRule = table(DuplicateRule, "Tickets that repeat an open one.")
+    abuse: AbuseRule = table(AbuseRule, "Abusive language.")
+    fines: FineRule = table(FineRule, "Fines for breaking the rules.")
+    sla_credit: CreditRule = table(CreditRule, "Compensation for missed uptime.")
 
 
 @dataclass(frozen=True)
 class EscalationLevel:
     """A level tickets climb to, staffed by on-call layers (the first active one answers)."""
 
-    name: str
-    layers: tuple[str, ...] = ()
-    meaning: str = ""
+    name: str = key(REQUIRED, "The level's name, e.g. support, engineer, management.", NAME)
+    layers: tuple[str, ...] = key((), "On-call layers staffing it; the first one on duty answers.", NAMES, refers="layers")
+    meaning: str = key("", "Who they are.", acts=TEXT_ONLY)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Policy:
-    """Everything a desk enforces."""
+    """Everything a desk enforces. Field order is the order of sections in a dumped file."""
 
-    name: str
-    timezone: str
-    priorities: tuple[Priority, ...]
-    departments: tuple[Department, ...]
-    channels: tuple[Channel, ...]
-    default_priority: str
-    default_department: str
-    default_channel: str
-    office_calendar: str | None = None
-    languages: tuple[str, ...] = ()
-    required_script: str | None = None
-    verify_identity: bool = False
-    kb_first: str = ""
-    notes: tuple[str, ...] = ()
-    calendars: tuple[CalendarSpec, ...] = ()
-    rotations: tuple[Rotation, ...] = ()
-    layers: tuple[Layer, ...] = ()
-    packages: tuple[Package, ...] = ()
-    scope: Scope = Scope()
-    rules: Rules = Rules()
-    escalation: tuple[EscalationLevel, ...] = ()
-    at_risk_share: float = 0.25
-    body_max_bytes: int = 1_000_000
-    notify_to: tuple[str, ...] = ()
-    notify_types: tuple[str, ...] = ()
-    page_channel: str = "sms"
-    escalation_channel: str = "email"
+    name: str = key("supportdesk", "The desk's name, shown in headers.", toml="desk.name", always=True)
+    timezone: str = key("UTC", "IANA time zone of the desk; instants without an offset are read in it.", ZONE, toml="desk.timezone", always=True)
+    office_calendar: str | None = key(
+        None, "The office-hours calendar: the default for clock commands and 'outside office hours'.", NAME, toml="desk.calendar", refers="calendars"
+    )
+    languages: tuple[str, ...] = key((), "Languages tickets may be written in (ISO 639-1 codes); empty: any.", LANGUAGES, toml="desk.languages", acts=RECORDED)
+    required_script: str | None = key(
+        None, "The script ticket text must be written in: " + ", ".join(SCRIPTS) + ".", choice(SCRIPTS), toml="desk.required_script", acts=RECORDED
+    )
+    verify_identity: bool = key(False, "Only a verified owner of the service may be helped.", BOOL, toml="desk.verify_identity", acts=RECORDED)
+    kb_first: str = key("", "A reminder shown when filing: read the knowledge base first.", toml="desk.kb_first", acts=RECORDED)
+    notes: tuple[str, ...] = key((), "Rules the desk states but cannot enforce, kept for people to read.", TEXTS, toml="desk.notes", acts=TEXT_ONLY)
+    default_priority: str = key(None, "Priority of a ticket filed without one (default: the least urgent).", NAME, toml="defaults.priority")
+    default_department: str = key(None, "Department of a ticket filed without one (default: the first).", NAME, toml="defaults.department")
+    default_channel: str = key(None, "Channel of a ticket filed without one (default: the first that files tickets).", NAME, toml="defaults.channel")
+    calendars: tuple[CalendarSpec, ...] = named(CalendarSpec, "Business-hours calendars, by name.")
+    rotations: tuple[Rotation, ...] = named(Rotation, "On-call rotations, by name.")
+    layers: tuple[Layer, ...] = array(Layer, "On-call layers: who is on duty when.", toml="oncall")
+    priorities: tuple[Priority, ...] = array(Priority, "Priorities and their targets.", required=True)
+    departments: tuple[Department, ...] = array(Department, "Departments.", required=True)
+    channels: tuple[Channel, ...] = array(Channel, "Channels tickets arrive through.", required=True)
+    packages: tuple[Package, ...] = array(Package, "SLA packages.")
+    scope: Scope = table(Scope, "What support covers.")
+    rules: Rules = table(Rules, "Rules about requests and requesters.")
+    escalation: tuple[EscalationLevel, ...] = array(EscalationLevel, "Escalation levels, lowest first.", toml="escalation.levels")
+    at_risk_share: float = key(0.25, "A ticket is at risk when less than this share of its target is left.", SHARE, toml="sla.at_risk_share")
+    body_max_bytes: int = key(1_000_000, "The largest description or reply, in bytes of UTF-8; larger ones are refused.", BODY_LIMIT, toml="limits.body_max_bytes")
+    notify_to: tuple[str, ...] = key((), "Where notifications go: customer-area, email…", NAMES, toml="notifications.to", acts=RECORDED)
+    notify_types: tuple[str, ...] = key(
+        (), "Notification types that can have their own address: invoices, support, abuse…", NAMES, toml="notifications.types", acts=RECORDED
+    )
+    page_channel: str = key("sms", "How the on-duty person is paged for an urgent ticket filed out of hours.", NAME, toml="notifications.page_channel")
+    escalation_channel: str = key("email", "How the person a ticket is escalated to is told.", NAME, toml="notifications.escalation_channel")
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
-    @cached_property
+    @property
     def zone(self) -> ZoneInfo:
-        """The desk's time zone."""
+        """The desk's time zone (zoneinfo keeps one object per name)."""
         return ZoneInfo(self.timezone)
 
     @property
@@ -584,8 +416,6 @@ class Policy:
 
     def calendar_spec(self, name: str) -> CalendarSpec:
         """A calendar's spec by name; InvalidInput listing the known ones when unknown."""
-        from supportdesk.clock import CalendarSpec
-
         for spec in self.calendars:
             if spec.name == name:
                 return spec
@@ -593,58 +423,25 @@ class Policy:
             return CalendarSpec.always_open(ALWAYS_OPEN, self.timezone)
         raise InvalidInput(f"unknown calendar {name!r}; this policy has: {', '.join(self.calendar_names)}")
 
-    def calendar(self, name: str | None = None) -> Calendar:
-        """A compiled calendar (cached per policy)."""
-        name = name or self.default_calendar
-        cache = self.__dict__.setdefault("_calendars", {})
-        if name not in cache:
-            from supportdesk.clock import Calendar
-
-            cache[name] = Calendar(self.calendar_spec(name), self.__dict__.get("_holiday_cache"))
-        return cache[name]
-
-    def use_holiday_cache(self, holiday_cache: Any) -> None:
-        """Read public holidays from this cache before asking python-holidays."""
-        self.__dict__["_holiday_cache"] = holiday_cache
-        self.__dict__.pop("_calendars", None)
-
     @property
     def holiday_rules(self) -> tuple[Any, ...]:
         """Every holiday rule the policy's calendars use."""
         return tuple(dict.fromkeys(c.holidays for c in self.calendars if c.holidays is not None))
 
-    def oncall(self, overrides: tuple[Override, ...] = ()) -> OnCall:
-        """The on-call model of this policy, with the desk's overrides."""
-        from supportdesk.oncall import OnCall
 
-        used = {layer.calendar for layer in self.layers if layer.calendar}
-        return OnCall(self.layers, {r.name: r for r in self.rotations}, {n: self.calendar(n) for n in used}, overrides)
-
-
-def _show_duration(delta: timedelta) -> str:
-    """`1h30m`, `2d`, `10m`: the compact form a policy file uses."""
-    seconds = int(delta.total_seconds())
-    if seconds == 0:
-        return "0"
-    out = ""
-    if seconds % 604800 == 0:
-        return f"{seconds // 604800}w"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            out += f"{amount}{unit}"
-    return out
+# Reading, dumping and compiling live in modules of their own (policy_read, policy_text,
+# policy_compiled), imported on first use: a desk that loads its compiled policy needs
+# only the model above.
+_LAZY = {
+    "check_policy": "policy_read", "load_calendar_file": "policy_read", "load_policy": "policy_read",
+    "parse_toml": "policy_read", "policy_digest": "policy_read", "read_policy_file": "policy_read",
+}
 
 
-# Reading lives in policy_read.py (a module of its own, to stay small); its public
-# functions are part of this module's interface.
-from supportdesk.policy_read import (  # noqa: E402 - after the model it builds on
-    check_policy,
-    load_calendar_file,
-    load_policy,
-    parse_toml,
-    policy_digest,
-    read_policy_file,
-)
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-__all__ = ["check_policy", "load_calendar_file", "load_policy", "parse_toml", "policy_digest", "read_policy_file"]
+    return getattr(importlib.import_module(f"supportdesk.{module}"), name)

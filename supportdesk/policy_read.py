@@ -1,80 +1,47 @@
 """Reading a policy: TOML text in, a validated frozen Policy (or every problem, at its
-line) out. Pure. The model and the key tables it reads are in `policy.py`."""
+line) out. Pure.
+
+Which keys exist, their defaults, kinds and references are declared on the model's
+fields (`policy_schema.py`); the Reader walks those declarations. What spans several keys
+(a priority's rank from its place, the desk's zone for calendars that name none, which
+channel is the default) is settled by the finishers below, one per model that needs one.
+"""
 
 from __future__ import annotations
 
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from supportdesk.clock import CalendarSpec
 from supportdesk.errors import InvalidInput
+from supportdesk.oncall import Layer, Rotation
 from supportdesk.policy import (
     ALWAYS_OPEN,
     DEFAULT_POLICY_PATH,
-    AbuseRule,
-    AfterDelivery,
-    Channel,
-    CreditRule,
     Department,
-    DuplicateRule,
-    EscalationLevel,
-    FineRule,
-    Key,
-    Package,
     Policy,
     PolicyInvalid,
     Priority,
     Problem,
-    Reader,
-    ResellerRule,
-    Rules,
     Scope,
-    _date,
-    _duration,
-    _join,
-    _kind,
-    _optional,
-    _show_duration,
-    _text,
 )
-from supportdesk.policy_keys import (
-    ABUSE_KEYS,
-    AFTER_DELIVERY_KEYS,
-    CALENDAR_KEYS,
-    CHANNEL_KEYS,
-    CREDIT_KEYS,
-    DEFAULTS_KEYS,
-    DEPARTMENT_KEYS,
-    DESK_KEYS,
-    DUPLICATE_KEYS,
-    ESCALATION_LEVEL_KEYS,
-    FINE_KEYS,
-    LAYER_KEYS,
-    LIMITS_KEYS,
-    NOTIFICATION_KEYS,
-    PACKAGE_KEYS,
-    PRIORITY_KEYS,
-    REOPEN_KEYS,
-    RESELLER_KEYS,
-    ROTATION_KEYS,
-    RULES,
-    SCOPE_KEYS,
-    SECTIONS,
-    SLA_KEYS,
-    _field_list,
-    _field_name,
-    _languages,
-    _percent,
-    _texts,
+from supportdesk.policy_schema import (
+    RECORDED,
+    REQUIRED,
+    Key,
+    Section,
+    declaration,
+    join,
+    kind_of,
+    show_duration,
+    to_name,
 )
-
-if TYPE_CHECKING:
-    from supportdesk.clock import CalendarSpec
-    from supportdesk.oncall import Layer, Rotation
 
 
 def policy_digest(text: str) -> str:
@@ -96,8 +63,10 @@ def load_policy(text: str, source: str = "<policy>", *, verify_holidays: bool = 
 
 
 def check_policy(text: str, source: str = "<policy>") -> tuple[Policy | None, list[Problem]]:
-    """The policy (None when it has errors) and every problem found, warnings included."""
-    return check_data(parse_toml(text, source))
+    """The policy (None when it has errors) and every problem found, warnings included:
+    also one for each key set that the desk records but does not act on yet."""
+    policy, reader = read_data(parse_toml(text, source))
+    return policy, reader.problems + [Problem(path, NOT_ACTED_ON, "warning") for path in reader.recorded]
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -114,390 +83,320 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise InvalidInput(f"{source}: arrays or inline tables are nested too deeply to read; a policy needs a few levels") from None
 
 
+def check_report(source: str, text: str) -> dict[str, Any]:
+    """What `policy check` says of one file: valid or not, every problem in file order
+    (with its line), each as a `FILE:LINE: key: message` line, and a verdict."""
+    from supportdesk.policy import format_problem, locate
+
+    try:
+        policy, problems = check_policy(text, source)
+    except InvalidInput as error:
+        return failed_report(source, error)
+    # In file order: the line each problem is at (problems without one come last).
+    located = sorted(((locate(text, p.path), i, p) for i, p in enumerate(problems)), key=lambda t: (t[0] is None, t[0] or 0, t[1]))
+    report = {
+        "file": source,
+        "valid": policy is not None,
+        "problems": [{"line": line, "path": p.path, "severity": p.severity, "message": p.message} for line, _, p in located],
+        "lines": [format_problem(source, text, p) for _, _, p in located],
+    }
+    return report | {"verdict": _verdict(report)}
+
+
+def failed_report(source: str, error: Exception) -> dict[str, Any]:
+    """The report of a file that could not be read or parsed at all."""
+    report = {"file": source, "valid": False, "problems": [{"line": None, "path": "", "severity": "error", "message": str(error)}], "lines": [str(error)]}
+    return report | {"verdict": _verdict(report)}
+
+
+def _verdict(report: dict[str, Any]) -> str:
+    errors = sum(1 for p in report["problems"] if p["severity"] == "error")
+    warnings = len(report["problems"]) - errors
+    verdict = "ok" if report["valid"] else f"{errors} error(s)"
+    return f"{report['file']}: {verdict}" + (f", {warnings} warning(s)" if warnings else "")
+
+
+NOT_ACTED_ON = "supportdesk keeps this rule for people to read but does not act on it yet"
+
+
 def check_data(data: dict[str, Any], *, verify_holidays: bool = True) -> tuple[Policy | None, list[Problem]]:
     """Validate parsed policy data: the policy (None on errors) and every problem."""
+    policy, reader = read_data(data, verify_holidays=verify_holidays)
+    return policy, reader.problems
+
+
+def read_data(data: dict[str, Any], *, verify_holidays: bool = True) -> tuple[Policy | None, Reader]:
+    """The policy read from parsed data (None on errors), and the reader with its notes."""
     reader = Reader(verify_holidays)
-    policy = _build(data, reader)
-    errors = [p for p in reader.problems if p.severity == "error"]
-    if errors or policy is None:
-        return None, reader.problems
-    return replace(policy, warnings=tuple(p for p in reader.problems if p.severity == "warning")), reader.problems
+    policy = finish(reader, Policy, reader.model(Policy, data, "", "section"), "", 0)
+    if policy is None or any(p.severity == "error" for p in reader.problems):
+        return None, reader
+    return replace(policy, warnings=tuple(p for p in reader.problems if p.severity == "warning")), reader
 
 
-def _named_list(
-    reader: Reader, data: dict[str, Any], section: str, keys: tuple[Key, ...], prefix: str = ""
-) -> list[tuple[str, dict[str, Any]]]:
-    """An array of named tables: (path, values) of each valid, uniquely named entry."""
-    items = []
-    seen: dict[str, int] = {}
-    before = len(reader.problems)
-    for i, raw in enumerate(reader.items(data.get(section), prefix + section)):
-        path = f"{prefix}{section}[{i}]"
-        item = reader.read(raw, path, keys)
-        name = item.get("name")
-        if name is None:
-            continue
-        if name in seen:
-            reader.error(f"{path}.name", f"{name!r} is defined twice (also {prefix}{section}[{seen[name]}]); names must be unique")
-            continue
-        seen[name] = i
-        items.append((path, item))
-    if section in data and not items and len(reader.problems) == before:
-        reader.error(prefix + section, "needs at least one entry")
-    return items
+# ---- the reader ----------------------------------------------------------------------
 
 
-def _check_refs(reader: Reader, path: str, names: tuple[str, ...], known: set[str], what: str, how: str) -> None:
-    for name in names:
-        if name not in known:
-            reader.error(path, f"unknown {what} {name!r}; {how}")
+class Reader:
+    """Reads tables against the declarations of the model, collecting every problem."""
 
+    def __init__(self, verify_holidays: bool = True) -> None:
+        self.problems: list[Problem] = []
+        # Asking python-holidays whether a country exists costs ~200 ms of imports: done
+        # when a policy file is checked or applied, not each time a stored one is read.
+        self.verify_holidays = verify_holidays
+        self.references: list[tuple[str, Key, Any]] = []  # (path, key, value) of keys naming others
+        self.recorded: list[str] = []  # paths of keys set that the desk does not act on yet
+        self.paths: dict[int, str] = {}  # id of each array entry built -> its path
 
-def _build(data: dict[str, Any], reader: Reader) -> Policy | None:
-    for name in data:
-        if name not in SECTIONS:
-            guess = difflib.get_close_matches(name, SECTIONS, n=1)
-            hint = f"did you mean {guess[0]!r}?" if guess else f"sections are: {', '.join(SECTIONS)}"
-            reader.error(name, f"unknown section; {hint}")
-    desk = reader.read(reader.table(data.get("desk"), "desk"), "desk", DESK_KEYS)
-    timezone = desk["timezone"]
+    def error(self, path: str, message: str) -> None:
+        """Record an error at `path`."""
+        self.problems.append(Problem(path, message))
 
-    calendars = _read_calendars(reader, data.get("calendars"), timezone)
-    calendar_names = {c.name for c in calendars} | {ALWAYS_OPEN}
-    known_calendars = ", ".join(sorted(calendar_names))
-    if desk["calendar"] is not None and desk["calendar"] not in calendar_names:
-        reader.error("desk.calendar", f"unknown calendar {desk['calendar']!r}; define [calendars.{desk['calendar']}] or use one of: {known_calendars}")
-    rotations = _read_rotations(reader, data.get("rotations"), timezone)
-    layers = _read_layers(reader, data.get("oncall"), {r.name for r in rotations}, calendar_names)
+    def warn(self, path: str, message: str) -> None:
+        """Record a warning at `path`."""
+        self.problems.append(Problem(path, message, "warning"))
 
-    priorities = []
-    for i, (path, p) in enumerate(_named_list(reader, data, "priorities", PRIORITY_KEYS)):
-        if p["calendar"] is not None and p["calendar"] not in calendar_names:
-            reader.error(f"{path}.calendar", f"unknown calendar {p['calendar']!r}; use one of: {known_calendars}")
-        outside = [k for k in ("respond_outside", "resolve_outside", "outside_allowance") if p[k] is not None]
-        if outside and desk["calendar"] is None:
-            reader.error(f"{path}.{outside[0]}", "outside office hours needs the office calendar; set desk.calendar = \"NAME\"")
-        if p["respond"] and p["resolve"] and p["resolve"] < p["respond"]:
-            reader.warn(f"{path}.resolve", f"the resolution target ({_show_duration(p['resolve'])}) is shorter than the response target ({_show_duration(p['respond'])})")
-        if p["respond"] and p["respond_outside"] and p["respond_outside"] < p["respond"]:
-            reader.warn(f"{path}.respond_outside", "the out-of-hours response target is stricter than the office-hours one")
-        priorities.append(Priority(
-            p["name"], p["rank"] if p["rank"] is not None else i + 1, p["meaning"], p["respond"], p["resolve"],
-            p["calendar"], p["respond_outside"], p["resolve_outside"], p["outside_allowance"], p["page_on_call"],
-        ))
-    priority_names = {p.name for p in priorities}
-    ranks = [p.rank for p in priorities]
-    if len(set(ranks)) != len(ranks):
-        reader.error("priorities", f"two priorities share a rank ({', '.join(str(r) for r in ranks)}); give each its own")
+    def table(self, value: Any, path: str) -> dict[str, Any]:
+        """`value` as a table, or an error and an empty one."""
+        if value is None or value is REQUIRED:
+            return {}
+        if not isinstance(value, dict):
+            self.error(path, f"expected a table, got {kind_of(value)}")
+            return {}
+        return value
 
-    departments = [_read_department(reader, path, d, priority_names) for path, d in _named_list(reader, data, "departments", DEPARTMENT_KEYS)]
-    channels = []
-    for path, c in _named_list(reader, data, "channels", CHANNEL_KEYS):
-        if c["calendar"] is not None and c["calendar"] not in calendar_names:
-            reader.error(f"{path}.calendar", f"unknown calendar {c['calendar']!r}; use one of: {known_calendars}")
-        channels.append(Channel(c["name"], c["meaning"], c["calendar"], c["respond"], c["files_tickets"], c["registered_sender_only"]))
-    for section in ("priorities", "departments", "channels"):
-        if section not in data:
-            reader.error(section, f"missing; the policy needs [[{section}]] entries")
-    if channels and not any(c.files_tickets for c in channels):
-        reader.error("channels", "no channel files tickets; set files_tickets = true on at least one")
-
-    packages = [Package(**p) for _, p in _named_list(reader, data, "packages", PACKAGE_KEYS)]
-    responds = [p.respond for p in priorities if p.respond]
-    for i, package in enumerate(packages):
-        if package.respond and responds and package.respond >= max(responds):
-            reader.warn(f"packages[{i}].respond", f"the guarantee ({_show_duration(package.respond)}) is looser than every priority's response target, so it never applies")
-
-    defaults = reader.read(reader.table(data.get("defaults"), "defaults"), "defaults", DEFAULTS_KEYS)
-    ranked = sorted(priorities, key=lambda p: p.rank)
-    chosen = {
-        "priority": defaults["priority"] or (ranked[-1].name if ranked else None),
-        "department": defaults["department"] or (departments[0].name if departments else None),
-        "channel": defaults["channel"] or (next((c.name for c in channels if c.files_tickets), None)),
-    }
-    for key, known in (("priority", priority_names), ("department", {d.name for d in departments}), ("channel", {c.name for c in channels})):
-        if defaults[key] is not None and known and defaults[key] not in known:
-            reader.error(f"defaults.{key}", f"{defaults[key]!r} is not one of {', '.join(sorted(known))}")
-
-    scope = _read_scope(reader, reader.table(data.get("scope"), "scope"), {p.name for p in packages})
-    rules = _read_rules(reader, reader.table(data.get("rules"), "rules"), {c.name for c in channels})
-    escalation = _read_escalation(reader, reader.table(data.get("escalation"), "escalation"), {layer.name for layer in layers})
-    sla = reader.read(reader.table(data.get("sla"), "sla"), "sla", SLA_KEYS)
-    limits = reader.read(reader.table(data.get("limits"), "limits"), "limits", LIMITS_KEYS)
-    notifications = reader.read(reader.table(data.get("notifications"), "notifications"), "notifications", NOTIFICATION_KEYS)
-
-    if not (priorities and departments and channels and chosen["channel"]):
-        return None
-    return Policy(
-        name=desk["name"],
-        timezone=timezone,
-        priorities=tuple(priorities),
-        departments=tuple(departments),
-        channels=tuple(channels),
-        default_priority=chosen["priority"],
-        default_department=chosen["department"],
-        default_channel=chosen["channel"],
-        office_calendar=desk["calendar"],
-        languages=desk["languages"],
-        required_script=desk["required_script"],
-        verify_identity=desk["verify_identity"],
-        kb_first=desk["kb_first"],
-        notes=desk["notes"],
-        calendars=tuple(calendars),
-        rotations=tuple(rotations),
-        layers=tuple(layers),
-        packages=tuple(packages),
-        scope=scope,
-        rules=rules,
-        escalation=escalation,
-        at_risk_share=sla["at_risk_share"],
-        body_max_bytes=limits["body_max_bytes"],
-        notify_to=notifications["to"],
-        notify_types=notifications["types"],
-        page_channel=notifications["page_channel"],
-        escalation_channel=notifications["escalation_channel"],
-    )
-
-
-def _read_department(reader: Reader, path: str, d: dict[str, Any], priorities: set[str]) -> Department:
-    by_priority = []
-    for name, fields in reader.table(d["fields_by_priority"], f"{path}.fields_by_priority").items():
-        where = _join(f"{path}.fields_by_priority", name)
-        if name not in priorities:
-            reader.error(where, f"unknown priority {name!r}; use one of: {', '.join(sorted(priorities))}")
-            continue
-        try:
-            by_priority.append((name, _field_list(fields)))
-        except InvalidInput as error:
-            reader.error(where, str(error))
-    help_pairs = []
-    for name, text in reader.table(d["field_help"], f"{path}.field_help").items():
-        try:
-            help_pairs.append((_field_name(name), _text(text)))
-        except InvalidInput as error:
-            reader.error(_join(f"{path}.field_help", name), str(error))
-    return Department(
-        d["name"], d["label"] or d["name"].replace("-", " ").title(), d["meaning"], d["fields"],
-        tuple(by_priority), tuple(help_pairs), d["on_missing"],
-    )
-
-
-def _read_scope(reader: Reader, table: dict[str, Any], packages: set[str]) -> Scope:
-    values = reader.read(table, "scope", SCOPE_KEYS, extra_ok=("after_delivery",))
-    both = set(values["in_scope"]) & set(values["out_of_scope"])
-    if both:
-        reader.error("scope.out_of_scope", f"{', '.join(sorted(both))} cannot be both in and out of scope")
-    after = None
-    if "after_delivery" in table:
-        a = reader.read(reader.table(table["after_delivery"], "scope.after_delivery"), "scope.after_delivery", AFTER_DELIVERY_KEYS)
-        _check_refs(reader, "scope.after_delivery.unless_packages", a["unless_packages"], packages, "package", "define it in [[packages]]")
-        after = AfterDelivery(a["services"], a["included"], a["unless_packages"], a["message"])
-    return Scope(values["in_scope"], values["out_of_scope"], values["out_message"], values["discretion"], after)
-
-
-def _read_rules(reader: Reader, table: dict[str, Any], channels: set[str]) -> Rules:
-    reader.read(table, "rules", (), extra_ok=RULES)
-
-    def section(name: str, keys: tuple[Key, ...]) -> dict[str, Any]:
-        return reader.read(reader.table(table.get(name), f"rules.{name}"), f"rules.{name}", keys)
-
-    reopen = section("reopen", REOPEN_KEYS)
-    reseller = section("reseller", RESELLER_KEYS)
-    _check_refs(reader, "rules.reseller.reseller_channels", reseller["reseller_channels"], channels, "channel", "use a channel of [[channels]]")
-    duplicates = section("duplicates", DUPLICATE_KEYS)
-    abuse = section("abuse", ABUSE_KEYS)
-    patterns = []
-    for language, words in reader.table(abuse["patterns"], "rules.abuse.patterns").items():
-        where = _join("rules.abuse.patterns", language)
-        try:
-            code = _languages([language])[0]
-            texts = _texts(words)
-            for text in texts:
-                re.compile(text)
-        except InvalidInput as error:
-            reader.error(where, str(error))
-            continue
-        except re.error as error:
-            reader.error(where, f"not a valid regular expression ({error}); escape special characters with \\\\")
-            continue
-        patterns.append((code, texts))
-    fines = section("fines", FINE_KEYS)
-    credit = section("sla_credit", CREDIT_KEYS)
-    rows = []
-    raw_table = credit["table"]
-    if not isinstance(raw_table, (list, tuple)):
-        reader.error("rules.sla_credit.table", f"expected a list of {{ outage = \"1h\", credit = 5 }}, got {_kind(raw_table)}")
-        raw_table = []
-    for i, row in enumerate(raw_table):
-        values = reader.read(reader.table(row, f"rules.sla_credit.table[{i}]"), f"rules.sla_credit.table[{i}]", (
-            Key("outage", None, "Outage length from which this credit applies.", _duration, required=True),
-            Key("credit", None, "Credit in percent of the monthly fee.", _percent, required=True),
-        ))
-        if values["outage"] is not None and values["credit"] is not None:
-            rows.append((values["outage"], values["credit"]))
-    return Rules(
-        reopen_within_days=reopen["within_days"],
-        reseller=ResellerRule(reseller["end_customers_may_file"], reseller["notify"], reseller["message"], reseller["reseller_channels"]),
-        duplicates=DuplicateRule(duplicates["action"], duplicates["window"]),
-        abuse=AbuseRule(abuse["action"], tuple(patterns), abuse["message"]),
-        fines=FineRule(fines["enabled"], fines["amount"], fines["violations"], fines["suspend_when_unpaid"]),
-        sla_credit=CreditRule(credit["claim_within_days"], credit["form"], tuple(sorted(rows))),
-    )
-
-
-def _read_escalation(reader: Reader, table: dict[str, Any], layers: set[str]) -> tuple[EscalationLevel, ...]:
-    reader.read(table, "escalation", (), extra_ok=("levels",))
-    levels = []
-    for path, level in _named_list(reader, table, "levels", ESCALATION_LEVEL_KEYS, prefix="escalation."):
-        where = f"{path}.layers"
-        _check_refs(reader, where, level["layers"], layers, "on-call layer", "define it in [[oncall]]")
-        levels.append(EscalationLevel(level["name"], level["layers"], level["meaning"]))
-    return tuple(levels)
-
-
-
-def _read_week(reader: Reader, value: Any, path: str) -> tuple[tuple[Any, ...], ...]:
-    from supportdesk.clock import parse_days, parse_hours
-
-    week: list[tuple[Any, ...] | None] = [None] * 7
-    for days_text, hours_text in reader.table(value, path).items():
-        where = _join(path, days_text)
-        try:
-            days = parse_days(days_text)
-            hours = parse_hours(hours_text, on_overlap=lambda message, where=where: reader.warn(where, message))
-        except InvalidInput as error:
-            reader.error(where, str(error))
-            continue
-        for day in days:
-            if week[day] is not None:
-                reader.error(where, f"{('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[day]} is given hours twice; list each day once")
-            week[day] = hours
-    return tuple(h or () for h in week)
-
-
-def _read_calendars(reader: Reader, table: Any, desk_zone: str) -> list[CalendarSpec]:
-    from supportdesk.clock import (
-        CalendarSpec,
-        HolidayRule,
-        holiday_country_known,
-        parse_hours,
-    )
-
-    specs = []
-    for path, name, values in reader.named_tables(table, "calendars", CALENDAR_KEYS):
-        zone = values["timezone"] or desk_zone
-        if values["always_open"]:
-            if values["hours"]:
-                reader.error(f"{path}.hours", "an always_open calendar has no hours; remove one of the two")
-            week = CalendarSpec.always_open(name, zone).week
-        else:
-            before = len(reader.problems)
-            week = _read_week(reader, values["hours"], f"{path}.hours")
-            if not any(week) and not values["special_hours"] and len(reader.problems) == before:
-                reader.error(f"{path}.hours", "the calendar is never open; give hours such as { \"mon-fri\" = \"09:00-18:00\" } or always_open = true")
-        holidays = None
-        raw_holidays = values["holidays"]
-        if raw_holidays is not None:
-            if isinstance(raw_holidays, str):
-                raw_holidays = {"country": raw_holidays}
-            if not isinstance(raw_holidays, dict):
-                reader.error(f"{path}.holidays", f"expected a country code such as \"TR\" or a table, got {_kind(raw_holidays)}")
+    def items(self, value: Any, path: str) -> list[dict[str, Any]]:
+        """An array of tables (`[[priorities]]`), each checked to be a table."""
+        if not isinstance(value, list):
+            self.error(path, f"expected an array of tables ([[{path}]]), got {kind_of(value)}")
+            return []
+        result = []
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                result.append(item)
             else:
-                h = reader.read(raw_holidays, f"{path}.holidays", (
-                    Key("country", None, "ISO country code, e.g. TR.", _text, required=True),
-                    Key("subdivision", None, "Subdivision code, e.g. BE for Berlin.", _optional(_text)),
-                ))
-                if h["country"]:
-                    problem = holiday_country_known(h["country"].upper(), h["subdivision"]) if reader.verify_holidays else None
-                    if problem:
-                        reader.error(f"{path}.holidays", f"{problem.rstrip('.')}; use an ISO code python-holidays knows, e.g. TR, IR, DE")
-                    else:
-                        holidays = HolidayRule(h["country"].upper(), h["subdivision"])
-        closed: set[date] = set()
-        raw_closed = values["closed_dates"]
-        if not isinstance(raw_closed, list):
-            reader.error(f"{path}.closed_dates", f"expected a list of dates, got {_kind(raw_closed)}")
-        else:
-            for i, item in enumerate(raw_closed):
-                try:
-                    closed.add(_date(item))
-                except InvalidInput as error:
-                    reader.error(f"{path}.closed_dates[{i}]", str(error))
-        special = []
-        for day_text, hours_text in reader.table(values["special_hours"], f"{path}.special_hours").items():
-            where = _join(f"{path}.special_hours", str(day_text))
-            try:
-                special.append((_date(day_text), parse_hours(hours_text, on_overlap=lambda m, w=where: reader.warn(w, m))))
-            except InvalidInput as error:
-                reader.error(where, str(error))
-        specs.append(
-            CalendarSpec(
-                name=name,
-                timezone=zone,
-                week=week,
-                holidays=holidays,
-                half_day_close=values["half_day_close"],
-                closed_dates=frozenset(closed),
-                special_hours=tuple(sorted(special)),
-            )
-        )
-    return specs
+                self.error(f"{path}[{i}]", f"expected a table, got {kind_of(item)}")
+        return result
 
+    def unknown(self, data: dict[str, Any], path: str, known: tuple[str, ...], what: str = "key") -> None:
+        """An error, with a guess, for each name in `data` that is not `known`."""
+        for name in data:
+            if name not in known:
+                guess = difflib.get_close_matches(name, known, n=1)
+                listed = f"sections are: {', '.join(known)}" if what == "section" else f"known keys: {', '.join(sorted(known))}"
+                self.error(join(path, name), f"unknown {what}; " + (f"did you mean {guess[0]!r}?" if guess else listed))
+
+    def model(self, model: type, data: dict[str, Any], path: str, what: str = "key") -> dict[str, Any]:
+        """Every key and section declared on `model`, read from the table `data`."""
+        entries = declaration(model)
+        self.unknown(data, path, tuple(dict.fromkeys(e.path[0] for e in entries)), what)
+        tables: dict[str, dict[str, Any]] = {}  # the tables dotted paths such as desk.name pass through
+        for e in entries:
+            if len(e.path) == 2 and e.path[0] not in tables:
+                where = join(path, e.path[0])
+                tables[e.path[0]] = self.table(data.get(e.path[0]), where)
+                self.unknown(tables[e.path[0]], where, tuple(x.path[1] for x in entries if x.path[0] == e.path[0]))
+        values = {}
+        for e in entries:
+            container = tables[e.path[0]] if len(e.path) == 2 else data
+            where = join(join(path, e.path[0]), e.path[1]) if len(e.path) == 2 else join(path, e.name)
+            raw = container.get(e.name, REQUIRED)  # REQUIRED here: not in the file
+            values[e.attr] = self.key(e, raw, where) if isinstance(e, Key) else self.section(e, raw, where)
+        return values
+
+    def key(self, key: Key, raw: Any, path: str) -> Any:
+        """One key's value: converted, or its default (after noting why)."""
+        default = None if key.required else key.default
+        if raw is REQUIRED:
+            if key.required:
+                self.error(path, f"missing; {key.help[0].lower() + key.help[1:]}")
+            return default
+        value = key.kind.read(self, path, raw)
+        if value is REQUIRED:
+            return default
+        if key.refers:
+            self.references.append((path, key, value))
+        if key.acts == RECORDED and value != key.default:
+            self.recorded.append(path)
+        return value
+
+    def section(self, section: Section, raw: Any, path: str) -> Any:
+        """A nested table, array of tables or named tables, each entry finished."""
+        if section.shape == "table":
+            if raw is REQUIRED and section.optional:
+                return None
+            return finish(self, section.model, self.model(section.model, self.table(raw, path), path), path, 0)
+        if section.shape == "named":
+            found = []
+            for raw_name, item in self.table(raw, path).items():
+                where = join(path, raw_name)
+                try:
+                    name = to_name(raw_name)
+                except InvalidInput as error:
+                    self.error(where, str(error))
+                    continue
+                built = finish(self, section.model, self.model(section.model, self.table(item, where), where) | {"name": name}, where, 0)
+                if built is not None:
+                    found.append(built)
+            return tuple(found)
+        if raw is REQUIRED:
+            if section.required:
+                self.error(path, f"missing; the policy needs [[{path}]] entries")
+            return ()
+        name_key = next(k for k in declaration(section.model) if k.attr == "name")
+        before = len(self.problems)
+        found, seen = [], {}
+        for i, item in enumerate(self.items(raw, path)):
+            where = f"{path}[{i}]"
+            values = self.model(section.model, item, where)
+            name = values["name"]
+            if name is None:
+                continue
+            if name in seen:
+                self.error(f"{where}.{name_key.name}", f"{name!r} is defined twice (also {path}[{seen[name]}]); names must be unique")
+                continue
+            seen[name] = i
+            built = finish(self, section.model, values, where, i)
+            if built is not None:
+                self.paths[id(built)] = where
+                found.append(built)
+        if not found and len(self.problems) == before:
+            self.error(path, "needs at least one entry")
+        return tuple(found)
+
+
+def finish(reader: Reader, model: type, values: dict[str, Any], path: str, index: int) -> Any:
+    """The model built from its values, by its finisher when it has one; None when a
+    required key is missing."""
+    if any(values.get(k.attr) is None for k in declaration(model) if isinstance(k, Key) and k.required):
+        return None
+    finisher = FINISHERS.get(model)
+    return finisher(reader, values, path, index) if finisher else model(**values)
+
+
+# ---- finishers: what spans several keys ------------------------------------------------
 
 # The shortest on-call shift a rotation may have.
 MIN_SHIFT = timedelta(hours=1)
+# What each kind of reference names, and where it is defined.
+REFERENCES = {
+    "calendars": ("calendar", "[calendars.{}]"),
+    "rotations": ("rotation", "[rotations.{}]"),
+    "layers": ("on-call layer", "it in [[oncall]]"),
+    "priorities": ("priority", "it in [[priorities]]"),
+    "packages": ("package", "it in [[packages]]"),
+    "channels": ("channel", "it in [[channels]]"),
+}
 
 
-def _read_rotations(reader: Reader, table: Any, desk_zone: str) -> list[Rotation]:
-    from supportdesk.oncall import Rotation
-
-    rotations = []
-    for path, name, values in reader.named_tables(table, "rotations", ROTATION_KEYS):
-        if not values["members"]:
-            reader.warn(f"{path}.members", "the rotation is empty; nobody will be on call for it")
-        if values["shift"] is not None and values["shift"] <= timedelta(0):
-            reader.error(f"{path}.shift", "a shift must last longer than 0; e.g. \"1d\" or \"1w\"")
-            values["shift"] = None
-        elif values["shift"] is not None and values["shift"] < MIN_SHIFT:
-            # Shorter shifts make every on-call question walk millions of hand-offs.
-            reader.error(f"{path}.shift", f"a shift must last at least {_show_duration(MIN_SHIFT)}; e.g. \"8h\", \"1d\" or \"1w\"")
-            values["shift"] = None
-        rotations.append(
-            Rotation(name, tuple(values["members"]), values["shift"], values["handoff"], values["timezone"] or desk_zone, values["start"])
-        )
-    return rotations
+def _priority(reader: Reader, v: dict[str, Any], path: str, index: int) -> Priority:
+    if v["respond"] and v["resolve"] and v["resolve"] < v["respond"]:
+        reader.warn(f"{path}.resolve", f"the resolution target ({show_duration(v['resolve'])}) is shorter than the response target ({show_duration(v['respond'])})")
+    if v["respond"] and v["respond_outside"] and v["respond_outside"] < v["respond"]:
+        reader.warn(f"{path}.respond_outside", "the out-of-hours response target is stricter than the office-hours one")
+    return Priority(**v | {"rank": v["rank"] if v["rank"] is not None else index + 1})
 
 
-def _read_layers(reader: Reader, value: Any, rotations: set[str], calendars: set[str]) -> list[Layer]:
-    from supportdesk.oncall import LAYER_WHEN, Layer
+def _department(reader: Reader, v: dict[str, Any], path: str, index: int) -> Department:
+    return Department(**v | {"label": v["label"] or v["name"].replace("-", " ").title()})
 
-    layers = []
-    seen = set()
-    for i, raw in enumerate(reader.items(value, "oncall")):
-        path = f"oncall[{i}]"
-        values = reader.read(raw, path, LAYER_KEYS)
-        if values["layer"] is None or values["rotation"] is None:
-            continue
-        ok = True
-        if values["layer"] in seen:
-            reader.error(f"{path}.layer", f"layer {values['layer']!r} is defined twice")
-            ok = False
-        if values["rotation"] not in rotations:
-            reader.error(f"{path}.rotation", f"unknown rotation {values['rotation']!r}; define [rotations.{values['rotation']}]")
-            ok = False
-        if values["when"] not in LAYER_WHEN:
-            reader.error(f"{path}.when", f"unknown value {values['when']!r}; use open, closed or always")
-            ok = False
-        if values["when"] != "always" and values["calendar"] is None:
-            reader.error(f"{path}.calendar", f"a layer on duty when a calendar is {values['when']} needs calendar = \"NAME\"")
-            ok = False
-        if values["calendar"] is not None and values["calendar"] not in calendars:
-            reader.error(f"{path}.calendar", f"unknown calendar {values['calendar']!r}; use one of: {', '.join(sorted(calendars))}")
-            ok = False
-        seen.add(values["layer"])
-        if ok:
-            layers.append(Layer(values["layer"], values["rotation"], values["calendar"], values["when"]))
-    return layers
+
+def _calendar(reader: Reader, v: dict[str, Any], path: str, index: int) -> CalendarSpec:
+    week = v["week"] or ((),) * 7
+    if v["open_always"]:
+        if any(week):
+            reader.error(f"{path}.hours", "an always_open calendar has no hours; remove one of the two")
+        week = CalendarSpec.always_open(v["name"], "UTC").week
+    elif not any(week) and not v["special_hours"] and not any(p.path.startswith(f"{path}.hours") for p in reader.problems):
+        reader.error(f"{path}.hours", "the calendar is never open; give hours such as { \"mon-fri\" = \"09:00-18:00\" } or always_open = true")
+    return CalendarSpec(**v | {"week": week})
+
+
+def _rotation(reader: Reader, v: dict[str, Any], path: str, index: int) -> Rotation:
+    if not v["members"]:
+        reader.warn(f"{path}.members", "the rotation is empty; nobody will be on call for it")
+    if v["shift"] is not None and v["shift"] <= timedelta(0):
+        reader.error(f"{path}.shift", "a shift must last longer than 0; e.g. \"1d\" or \"1w\"")
+        v["shift"] = None
+    elif v["shift"] is not None and v["shift"] < MIN_SHIFT:
+        # Shorter shifts make every on-call question walk millions of hand-offs.
+        reader.error(f"{path}.shift", f"a shift must last at least {show_duration(MIN_SHIFT)}; e.g. \"8h\", \"1d\" or \"1w\"")
+        v["shift"] = None
+    return Rotation(**v)
+
+
+def _layer(reader: Reader, v: dict[str, Any], path: str, index: int) -> Layer:
+    if v["when"] != "always" and v["calendar"] is None:
+        reader.error(f"{path}.calendar", f"a layer on duty when a calendar is {v['when']} needs calendar = \"NAME\"")
+    return Layer(**v)
+
+
+def _scope(reader: Reader, v: dict[str, Any], path: str, index: int) -> Scope:
+    both = set(v["in_scope"]) & set(v["out_of_scope"])
+    if both:
+        reader.error(f"{path}.out_of_scope", f"{', '.join(sorted(both))} cannot be both in and out of scope")
+    return Scope(**v)
+
+
+def _policy(reader: Reader, v: dict[str, Any], path: str, index: int) -> Policy | None:
+    zone = v["timezone"]
+    v["calendars"] = tuple(replace(c, timezone=c.timezone or zone) for c in v["calendars"])
+    v["rotations"] = tuple(replace(r, timezone=r.timezone or zone) for r in v["rotations"])
+    _check_references(reader, v)
+    for p in v["priorities"]:
+        outside = [k for k in ("respond_outside", "resolve_outside", "outside_allowance") if getattr(p, k) is not None]
+        if outside and v["office_calendar"] is None:
+            reader.error(f"{reader.paths[id(p)]}.{outside[0]}", "outside office hours needs the office calendar; set desk.calendar = \"NAME\"")
+    ranks = [p.rank for p in v["priorities"]]
+    if len(set(ranks)) != len(ranks):
+        reader.error("priorities", f"two priorities share a rank ({', '.join(str(r) for r in ranks)}); give each its own")
+    if v["channels"] and not any(c.files_tickets for c in v["channels"]):
+        reader.error("channels", "no channel files tickets; set files_tickets = true on at least one")
+    responds = [p.respond for p in v["priorities"] if p.respond]
+    for package in v["packages"]:
+        if package.respond and responds and package.respond >= max(responds):
+            reader.warn(f"{reader.paths[id(package)]}.respond", f"the guarantee ({show_duration(package.respond)}) is looser than every priority's response target, so it never applies")
+    ranked = sorted(v["priorities"], key=lambda p: p.rank)
+    chosen = {
+        "default_priority": ranked[-1].name if ranked else None,
+        "default_department": v["departments"][0].name if v["departments"] else None,
+        "default_channel": next((c.name for c in v["channels"] if c.files_tickets), None),
+    }
+    for attr, section in (("default_priority", "priorities"), ("default_department", "departments"), ("default_channel", "channels")):
+        known = {item.name for item in v[section]}
+        if v[attr] is not None and known and v[attr] not in known:
+            reader.error(f"defaults.{attr.removeprefix('default_')}", f"{v[attr]!r} is not one of {', '.join(sorted(known))}")
+        v[attr] = v[attr] or chosen[attr]
+    if not (v["priorities"] and v["departments"] and v["channels"] and v["default_channel"]):
+        return None
+    return Policy(**v)
+
+
+def _check_references(reader: Reader, v: dict[str, Any]) -> None:
+    """Every key that names a calendar, rotation, layer… names one the policy defines."""
+    known = {section: {item.name for item in v[section]} for section in REFERENCES}
+    known["calendars"].add(ALWAYS_OPEN)
+    for path, key, value in reader.references:
+        what, where = REFERENCES[key.refers]
+        names = known[key.refers]
+        pairs = isinstance(value, tuple) and bool(value) and isinstance(value[0], tuple)  # { name = … } tables
+        for name in key.kind.names(value):
+            if name not in names:
+                at = join(path, name) if pairs else path
+                listed = f" or use one of: {', '.join(sorted(names))}" if names else ""
+                reader.error(at, f"unknown {what} {name!r}; define {where.format(name)}{listed}")
+
+
+FINISHERS: dict[type, Callable[[Reader, dict[str, Any], str, int], Any]] = {
+    Priority: _priority,
+    Department: _department,
+    CalendarSpec: _calendar,
+    Rotation: _rotation,
+    Layer: _layer,
+    Scope: _scope,
+    Policy: _policy,
+}
 
 
 def load_calendar_file(text: str, source: str) -> Policy:
@@ -506,7 +405,7 @@ def load_calendar_file(text: str, source: str) -> Policy:
     base = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
     desk = data.get("desk", {})
     if not isinstance(desk, dict):  # `desk = "…"`: report it as the policy check would
-        raise PolicyInvalid(source, [Problem("desk", f"expected a table, got {_kind(desk)}")], text)
+        raise PolicyInvalid(source, [Problem("desk", f"expected a table, got {kind_of(desk)}")], text)
     merged = {**base, **data, "desk": {**base.get("desk", {}), **desk}}
     policy, problems = check_data(merged)
     if policy is None:

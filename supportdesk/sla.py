@@ -10,16 +10,18 @@ is added back to its deadline. Each target counts in its own calendar (business 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportdesk.model import ACTIVE_STATUSES
 from supportdesk.policy import ALWAYS_OPEN, Policy
 from supportdesk.timetext import format_hours, from_utc_text, to_utc_text
+
+if TYPE_CHECKING:
+    from supportdesk.clock import Calendars
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,12 @@ class Deadlines:
         }
 
 
-def outside_office_hours(policy: Policy, at: datetime) -> bool:
+def outside_office_hours(calendars: Calendars, at: datetime) -> bool:
     """Whether `at` falls outside the desk's office calendar (nights, weekends, holidays)."""
-    if policy.office_calendar is None:
+    office = calendars.policy.office_calendar
+    if office is None:
         return False
-    return not policy.calendar(policy.office_calendar).is_open(at)
+    return not calendars(office).is_open(at)
 
 
 def _with_outside(policy: Policy, kind: str, priority_name: str, outside: bool) -> Candidate | None:
@@ -84,26 +87,27 @@ def respond_candidates(
 ) -> tuple[Candidate, ...]:
     """Every first-response target that applies: priority, package, channel."""
     found = []
-    by_priority = _with_outside(policy, "respond", priority, outside)
+    by_channel = policy.channel(channel) if channel and channel in policy.channel_names else None
+    replaced = by_channel is not None and by_channel.respond is not None and by_channel.respond_replaces
+    by_priority = None if replaced else _with_outside(policy, "respond", priority, outside)
     if by_priority is not None:
         found.append(by_priority)
     if package and package in {p.name for p in policy.packages}:
         guaranteed = policy.package(package)
         if guaranteed.respond is not None:
             found.append(Candidate("respond", guaranteed.respond, ALWAYS_OPEN, f"package {guaranteed.name}"))
-    if channel and channel in policy.channel_names:
-        by_channel = policy.channel(channel)
+    if by_channel is not None:
         if by_channel.respond is not None:
             found.append(Candidate("respond", by_channel.respond, by_channel.calendar or ALWAYS_OPEN, f"channel {by_channel.name}"))
     return tuple(found)
 
 
-def _deadline(policy: Policy, candidate: Candidate, start: datetime, extra: timedelta = timedelta(0), share: float = 0.0) -> datetime:
-    return policy.calendar(candidate.calendar).add(start, candidate.duration * (1 - share) + extra)
+def _deadline(calendars: Calendars, candidate: Candidate, start: datetime, extra: timedelta = timedelta(0), share: float = 0.0) -> datetime:
+    return calendars(candidate.calendar).add(start, candidate.duration * (1 - share) + extra)
 
 
 def plan(
-    policy: Policy,
+    calendars: Calendars,
     *,
     priority: str,
     channel: str | None,
@@ -112,19 +116,21 @@ def plan(
     paused: timedelta = timedelta(0),
     paused_now: bool = False,
 ) -> Deadlines:
-    """Both clocks' targets and deadlines for a ticket filed at `created_at`."""
-    outside = outside_office_hours(policy, created_at)
+    """Both clocks' targets and deadlines for a ticket filed at `created_at`, counted in
+    the policy's calendars."""
+    policy = calendars.policy
+    outside = outside_office_hours(calendars, created_at)
     candidates = respond_candidates(policy, priority, channel, package, outside)
     respond = respond_by = respond_risk = None
     if candidates:
-        dated = [(_deadline(policy, c, created_at), i, c) for i, c in enumerate(candidates)]
+        dated = [(_deadline(calendars, c, created_at), i, c) for i, c in enumerate(candidates)]
         respond_by, _, respond = min(dated)
-        respond_risk = _deadline(policy, respond, created_at, share=policy.at_risk_share)
+        respond_risk = _deadline(calendars, respond, created_at, share=policy.at_risk_share)
     resolve = _with_outside(policy, "resolve", priority, outside)
     resolve_by = resolve_risk = None
     if resolve is not None and not paused_now:
-        resolve_by = _deadline(policy, resolve, created_at, paused)
-        resolve_risk = _deadline(policy, resolve, created_at, paused, policy.at_risk_share)
+        resolve_by = _deadline(calendars, resolve, created_at, paused)
+        resolve_risk = _deadline(calendars, resolve, created_at, paused, policy.at_risk_share)
     return Deadlines(outside, respond, candidates, respond_by, respond_risk, resolve, resolve_by, resolve_risk)
 
 
@@ -147,11 +153,11 @@ def ticket_values(deadlines: Deadlines, *, responded: bool, active: bool, rank: 
     }
 
 
-def plan_for_row(policy: Policy, row: dict[str, Any], now: datetime, **changes: Any) -> dict[str, Any]:
+def plan_for_row(calendars: Calendars, row: dict[str, Any], now: datetime, **changes: Any) -> dict[str, Any]:
     """Recomputed deadline columns for a stored ticket row (with `changes` applied first)."""
     values = row | changes
     deadlines = plan(
-        policy,
+        calendars,
         priority=values["priority"],
         channel=values["channel"],
         package=values.get("package"),
@@ -163,14 +169,14 @@ def plan_for_row(policy: Policy, row: dict[str, Any], now: datetime, **changes: 
         deadlines,
         responded=values.get("first_response_at") is not None,
         active=values["status"] in ACTIVE_STATUSES,
-        rank=policy.priority(values["priority"]).rank,
+        rank=calendars.policy.priority(values["priority"]).rank,
     )
 
 
-def paused_open_seconds(policy: Policy, row: dict[str, Any], since: str, until: datetime) -> int:
+def paused_open_seconds(calendars: Calendars, row: dict[str, Any], since: str, until: datetime) -> int:
     """Open time of the resolution calendar between a pause's start and `until`."""
     resolve = json.loads(row.get("sla") or "{}").get("resolve")
-    calendar = policy.calendar(resolve["calendar"] if resolve else ALWAYS_OPEN)
+    calendar = calendars(resolve["calendar"] if resolve else ALWAYS_OPEN)
     return int(calendar.elapsed(from_utc_text(since), until).total_seconds())
 
 
@@ -208,8 +214,9 @@ def state(row: dict[str, Any], now: datetime) -> str:
 # ---- explain -------------------------------------------------------------------------
 
 
-def explain(policy: Policy, ticket: dict[str, Any], events: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+def explain(calendars: Calendars, ticket: dict[str, Any], events: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
     """Both clocks as a timeline replayed from the ticket's events."""
+    policy = calendars.policy
     sla = json.loads(ticket.get("sla") or "{}")
     filed = from_utc_text(ticket["created_at"])
     respond_steps: list[dict[str, Any]] = [{"at": ticket["created_at"], "what": "started", "why": "filed"}]
@@ -255,7 +262,7 @@ def explain(policy: Policy, ticket: dict[str, Any], events: list[dict[str, Any]]
         else:
             spans = running
             stopped = resolved_at
-        calendar = policy.calendar(target["calendar"]) if target and target["calendar"] in policy.calendar_names else None
+        calendar = calendars(target["calendar"]) if target and target["calendar"] in policy.calendar_names else None
         counted = timedelta(0)
         open_spans: list[tuple[str, str]] = []
         if calendar is not None:

@@ -22,6 +22,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,26 +97,35 @@ class Setup:
     seeded_messages: int
 
 
-def setup_desk(workdir: Path, seed_tickets: int = 20, rng: random.Random | None = None) -> Setup:
-    """A hosting-general desk with agents and `seed_tickets` tickets filed over the last
-    two days (so that some are breached), a few answered and a few closed."""
+def setup_desk(workdir: Path, seed_tickets: int = 20, rng: random.Random | None = None, now: datetime | None = None) -> Setup:
+    """A hosting-general desk with agents and `seed_tickets` tickets filed over the two
+    days before `now` (so that some are breached), a few answered and a few closed.
+
+    Without `now` the desk is made and seeded relative to the real clock, for workers
+    that act at the real clock time (no --now), as concurrent writers do."""
     rng = rng or random.Random(1)
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "desk.db"
     policy_a, policy_b = write_policies(workdir)
-    cli_ok(db, ["init", "--policy", str(policy_a)])
+
+    def before(minutes: int) -> str:
+        """--now for `minutes` before `now` (before the real clock's now without one)."""
+        return f"-{minutes}m" if now is None else (now - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    made = [] if now is None else ["--now", before(3 * 24 * 60)]
+    cli_ok(db, [*made, "init", "--policy", str(policy_a)])
     for login in AGENTS:
-        cli_ok(db, ["agent", "add", login])
+        cli_ok(db, [*made, "agent", "add", login])
     ids, messages = [], 0
     hours = sorted((rng.uniform(1, 48) for _ in range(seed_tickets)), reverse=True)
     for n, ago in enumerate(hours):
-        at = f"-{int(ago * 60)}m"
+        at = before(int(ago * 60))
         out = cli_ok(db, ["--now", at, "file", "-s", f"seed ticket {n} {secrets.token_hex(3)}", "-b", "seeded by the harness",
                           "-c", f"seed{n % 7}@example.com", "--priority", rng.choice(PRIORITIES),
                           "--department", rng.choice(DEPARTMENTS), "--channel", rng.choice(CHANNELS)],
                      user=rng.choice(AGENTS))
         ids.append(int(out.stdout.strip()))
-        later = f"-{max(1, int(ago * 60) - 30)}m"
+        later = before(max(1, int(ago * 60) - 30))
         roll = rng.random()
         if roll < 0.3:
             cli_ok(db, ["--now", later, "reply", str(ids[-1]), "-m", f"seed reply {n}"], user=rng.choice(AGENTS))

@@ -247,7 +247,7 @@ def _judge(base: Base, op: str, db: Path) -> tuple[str, str]:
         mixed = sorted(t for t in digest if digest[t] == base.before[t] and base.before[t] != against[t])
         return "broken", f"neither before nor after: tables {tables} match neither; {mixed} still as before"
     # The recovered desk must still take a write through the CLI.
-    out = run_cli(db, ["reply", "1", "-m", "written after the crash", "--internal"], AGENTS[0])
+    out = run_cli(db, ["--now", NOW, "reply", "1", "-m", "written after the crash", "--internal"], AGENTS[0])
     if out.code != 0:
         return "broken", f"desk refuses a write after recovery: exit {out.code} {out.stderr.strip()[:200]}"
     return outcome, ""

@@ -24,7 +24,7 @@ def test_a_desk_made_and_worked_through_the_api_reads_the_same_from_the_cli(desk
         assert later.reply(ticket["id"], "Looking into it")["first_response_at"] == "2026-11-20T08:00:00Z"
         with pytest.raises(Refused, match="history stays in order"):
             desk.at(datetime(2026, 11, 20, 7, 30, tzinfo=UTC)).assign(ticket["id"], "me")
-    shown = Cli(desk_path).json("show", str(ticket["id"]))
+    shown = Cli(desk_path).json("show", str(ticket["id"]), now="2026-11-20T11:00")
     assert shown["messages"][0]["author"] == "agent:ayse"
     assert [e["kind"] for e in shown["events"]] == ["filed", "deadlines", "reply"]
     assert shown["events"][-1]["changes"]["first_response_at"] == [None, "2026-11-20T08:00:00Z"]
@@ -39,7 +39,7 @@ def test_connect_opens_an_existing_desk_and_refuses_a_stranger(cli):
     from supportdesk import Refused
 
     with pytest.raises(Refused, match="not an agent"):
-        Desk.connect(cli.path, login="mallory")
+        Desk.connect(cli.path, login="mallory", now=NOW)
 
 
 def test_importing_supportdesk_stays_light():
@@ -53,3 +53,16 @@ def test_unknown_names_are_an_attribute_error():
 
     with pytest.raises(AttributeError):
         supportdesk.Nothing  # noqa: B018
+
+
+def test_desks_made_with_at_and_acting_as_leave_the_clock_of_the_first_alone(desk_path):
+    """`at()` and `acting_as()` share the store; the desk that writes takes its own instant."""
+    from supportdesk import Desk, TicketDraft
+
+    ticks = iter([datetime(2026, 11, 22, 7, 0, tzinfo=UTC)] + [datetime(2026, 11, 22, 8, 0, tzinfo=UTC)] * 20)
+    with Desk.new(desk_path, login="tester", policy=EXAMPLES / "hosting-general.toml", now=NOW) as pinned:
+        pinned.add_agent("ayse")
+    with Desk.connect(desk_path, login="tester", clock=lambda: next(ticks)) as desk:
+        desk.at(datetime(2026, 11, 21, 7, 0, tzinfo=UTC)).acting_as("ayse")  # made, not used
+        ticket = desk.file_ticket(TicketDraft("Down", "503", "ada@example.com"))
+    assert ticket["created_at"] == "2026-11-22T08:00:00Z"  # the clock when it wrote, not when it opened

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import Cli
+from conftest import Cli, api
 
 TEHRAN_FILE = """
 [desk]
@@ -18,11 +18,13 @@ calendar = "office"
 hours = { "sat-wed" = "09:00-17:00" }
 holidays = "IR"
 """
+# The commands below act on Fri 7 Jun 2024 at noon unless a test says otherwise.
+NOW = "2024-06-07T12:00"
 
 
 def test_the_done_when_deadlines(cli):
-    assert cli.ok("clock", "add", "1h", "--from", "2024-06-07T17:00").stdout.strip() == "Mon 10 Jun 2024 09:00 +03"
-    assert cli.ok("clock", "add", "1h", "--from", "2024-06-14T17:00").stdout.strip() == "Thu 20 Jun 2024 09:00 +03"
+    assert cli.ok("clock", "add", "1h", "--from", "2024-06-07T17:00", now=NOW).stdout.strip() == "Mon 10 Jun 2024 09:00 +03"
+    assert cli.ok("clock", "add", "1h", "--from", "2024-06-14T17:00", now=NOW).stdout.strip() == "Thu 20 Jun 2024 09:00 +03"
 
 
 def test_clock_add_json_and_default_start(cli):
@@ -37,7 +39,7 @@ def test_clock_add_json_and_default_start(cli):
 
 
 def test_clock_add_on_the_always_open_calendar(cli):
-    out = cli.ok("clock", "add", "PT4H", "--from", "2024-06-07T17:00", "--calendar", "always").stdout
+    out = cli.ok("clock", "add", "PT4H", "--from", "2024-06-07T17:00", "--calendar", "always", now=NOW).stdout
     assert out.strip() == "Fri 07 Jun 2024 21:00 +03"
 
 
@@ -47,21 +49,21 @@ def test_clock_open_says_until_when(cli):
     closed = cli.ok("clock", "open", "--at", "2024-06-15T11:00", now="2024-06-15T11:00").stdout
     assert "is closed at Sat 15 Jun 2024 11:00 +03; opens Thu 20 Jun 2024 09:00 +03 (in 4 d 22 h)" in closed
     assert "Sat 15 Jun 2024 is a half day: Eid al-Adha (from 1pm)" in closed
-    data = cli.json("clock", "open", "--at", "2024-06-17T10:00")
+    data = cli.json("clock", "open", "--at", "2024-06-17T10:00", now="2024-06-15T11:00")
     assert data["open"] is False and data["holiday"] == "Eid al-Adha" and data["opens_at"] == "2024-06-20T06:00:00Z"
 
 
 def test_clock_between(cli):
-    assert cli.ok("clock", "between", "2024-04-08T09:00", "2024-04-15T10:00").stdout.strip() == "14 h"
-    assert cli.ok("clock", "between", "2024-04-15T10:00", "2024-04-08T09:00").stdout.strip() == "-14 h"
-    assert cli.json("clock", "between", "2024-06-10T09:00", "2024-06-10T11:30")["open_seconds"] == 9000
+    assert cli.ok("clock", "between", "2024-04-08T09:00", "2024-04-15T10:00", now=NOW).stdout.strip() == "14 h"
+    assert cli.ok("clock", "between", "2024-04-15T10:00", "2024-04-08T09:00", now=NOW).stdout.strip() == "-14 h"
+    assert cli.json("clock", "between", "2024-06-10T09:00", "2024-06-10T11:30", now=NOW)["open_seconds"] == 9000
 
 
 def test_clock_week_marks_holidays_and_half_days(cli):
-    out = cli.ok("clock", "week", "--from", "2024-04-08").stdout
+    out = cli.ok("clock", "week", "--from", "2024-04-08", now=NOW).stdout
     assert "Tue 09 Apr" in out and "09:00-13:00" in out and "half day: Eid al-Fitr" in out
     assert "·········█████████······" in out  # Monday 09–18
-    days = cli.json("clock", "week", "--from", "2024-04-08")["days"]
+    days = cli.json("clock", "week", "--from", "2024-04-08", now=NOW)["days"]
     assert [d["open_minutes"] for d in days] == [540, 240, 0, 0, 0, 0, 0]
     assert days[2]["holiday"] == "Eid al-Fitr"
 
@@ -69,7 +71,7 @@ def test_clock_week_marks_holidays_and_half_days(cli):
 def test_clock_from_a_calendar_file_needs_no_desk(bare_cli, tmp_path):
     path = tmp_path / "tehran.toml"
     path.write_text(TEHRAN_FILE)
-    out = bare_cli.ok("clock", "add", "2h", "--from", "2024-03-18T16:00", "--calendar-file", str(path)).stdout
+    out = bare_cli.ok("clock", "add", "2h", "--from", "2024-03-18T16:00", "--calendar-file", str(path), now=NOW).stdout
     assert out.strip() == "Sun 24 Mar 2024 10:00 +0330"
     assert not bare_cli.path.exists()
 
@@ -86,13 +88,13 @@ def test_clock_from_a_calendar_file_needs_no_desk(bare_cli, tmp_path):
     ],
 )
 def test_clock_refusals(cli, args, code, fragment):
-    cli.refused(code, fragment, *args)
+    cli.refused(code, fragment, *args, now=NOW)
 
 
 def test_a_broken_calendar_file_points_at_the_line(cli, tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text('[calendars.office]\nhours = { "mon-fri" = "9-5" }\n')
-    line = cli.refused(2, "cannot read hours '9-5'", "clock", "open", "--calendar-file", str(path))
+    line = cli.refused(2, "cannot read hours '9-5'", "clock", "open", "--calendar-file", str(path), now=NOW)
     assert f"{path}:2: calendars.office.hours.mon-fri:" in line
 
 
@@ -101,8 +103,8 @@ def test_a_broken_calendar_file_points_at_the_line(cli, tmp_path):
 
 @pytest.fixture
 def staffed(cli) -> Cli:
-    for login in ("ayse", "burak", "cem", "deniz"):
-        cli.ok("agent", "add", login)
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem", "deniz")
     return cli
 
 
@@ -120,7 +122,7 @@ def test_oncall_now_names_the_team_in_hours_and_the_on_duty_outside(staffed):
 def test_oncall_next_and_schedule(staffed):
     out = staffed.ok("oncall", "next", now="2024-06-07T20:00").stdout
     assert "Mon 10 Jun 2024 09:00 +03 (in 2 d 13 h): office → ayse, burak, cem" in out
-    plan = staffed.json("oncall", "schedule", "--days", "3", "--from", "2024-06-07T12:00")
+    plan = staffed.json("oncall", "schedule", "--days", "3", "--from", "2024-06-07T12:00", now="2024-06-07T20:00")
     assert [(p["at"], p["layer"], p["people"]) for p in plan][:5] == [
         ("2024-06-07T09:00:00Z", "office", ["ayse", "burak", "cem"]),
         ("2024-06-07T09:00:00Z", "on-duty", []),
@@ -128,7 +130,7 @@ def test_oncall_next_and_schedule(staffed):
         ("2024-06-07T15:00:00Z", "office", []),
         ("2024-06-07T15:00:00Z", "on-duty", ["burak"]),
     ]
-    table = staffed.ok("oncall", "schedule", "--days", "1", "--from", "2024-06-07T12:00").stdout
+    table = staffed.ok("oncall", "schedule", "--days", "1", "--from", "2024-06-07T12:00", now="2024-06-07T20:00").stdout
     assert "Fri 07 Jun 2024 18:00 +03  on-duty     burak" in table
 
 
@@ -145,7 +147,7 @@ def test_overrides_are_stored_listed_used_and_removed(staffed):
     assert len(staffed.json("oncall", "override", "list", "--all", now="2024-06-09T00:00")) == 1
     staffed.ok("oncall", "override", "remove", "1", now="2024-06-07T13:00")
     assert "burak" in staffed.ok("oncall", "now", now="2024-06-07T20:00").stdout
-    kinds = [e["kind"] for e in staffed.json("log") if e["ticket_id"] is None]
+    kinds = [e["kind"] for e in staffed.json("log", now="2024-06-07T20:00") if e["ticket_id"] is None]
     assert kinds[-2:] == ["oncall_override", "oncall_override_removed"]
 
 
@@ -170,16 +172,16 @@ def test_override_in_the_past_and_unknown_removal_are_refused(staffed):
         2, "would end in the past", "oncall", "override", "add", "cem", "--layer", "on-duty",
         "--from", "2024-06-01T18:00", "--until", "2024-06-02T09:00", now="2024-06-07T12:00",
     )
-    staffed.refused(3, "no on-call override 9", "oncall", "override", "remove", "9")
+    staffed.refused(3, "no on-call override 9", "oncall", "override", "remove", "9", now="2024-06-07T12:00")
 
 
 def test_a_policy_without_oncall_says_so(bare_cli):
-    bare_cli.ok("init")
-    bare_cli.refused(3, "this policy defines no on-call", "oncall", "now")
+    bare_cli.ok("init", now="2024-06-07T09:00")
+    bare_cli.refused(3, "this policy defines no on-call", "oncall", "now", now="2024-06-07T12:00")
     out = bare_cli.ok("clock", "open", now="2024-06-07T12:00").stdout
     assert "24/7 (UTC) is open" in out and "open 24/7" in out
 
 
 def test_clock_json_outputs_are_json(cli):
     for args in (["clock", "open"], ["clock", "week"], ["clock", "add", "1h"], ["clock", "between", "1d ago", "now"]):
-        json.loads(cli.ok(*args, "--json").stdout)
+        json.loads(cli.ok(*args, "--json", now=NOW).stdout)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import typer
-from conftest import file_ticket
+from conftest import api
 
 from supportdesk.cli import app
 from supportdesk.cli.app import COMMANDS
@@ -36,17 +36,18 @@ with open(os.environ["PROBE_OUT"], "w") as out:
 
 
 def run_fresh(tmp_path, *argv: str, preload: tuple[str, ...] = ()) -> tuple[int, set[str], str]:
-    """Run supportdesk in a new interpreter (after importing `preload`): exit code,
-    modules imported, stdout and stderr."""
+    """Run supportdesk in a new interpreter (after importing `preload`), acting at a
+    fixed instant (SUPPORTDESK_NOW): exit code, modules imported, stdout and stderr."""
     report = tmp_path / "probe.json"
-    env = {**os.environ, "PROBE_OUT": str(report), "PROBE_PRELOAD": " ".join(preload)}
+    env = {**os.environ, "PROBE_OUT": str(report), "PROBE_PRELOAD": " ".join(preload), "SUPPORTDESK_NOW": "2026-11-20T11:00"}
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], env=env, capture_output=True, text=True, check=False)
     data = json.loads(report.read_text())
     return data["code"], set(data["modules"]), done.stdout + done.stderr
 
 
 def test_show_imports_its_own_module_only(cli, tmp_path):
-    file_ticket(cli)
+    with api(cli) as do:
+        do.file()
     code, modules, output = run_fresh(tmp_path, "--db", str(cli.path), "show", "1", "--json")
     assert code == 0, output
     assert json.loads(output)["id"] == 1
@@ -56,7 +57,8 @@ def test_show_imports_its_own_module_only(cli, tmp_path):
 
 
 def test_show_as_a_table_brings_rich_but_no_other_command(cli, tmp_path):
-    file_ticket(cli)
+    with api(cli) as do:
+        do.file()
     code, modules, output = run_fresh(tmp_path, "show", "1", "--db", str(cli.path))
     assert code == 0, output
     assert "#1 Site down" in output

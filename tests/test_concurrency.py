@@ -26,9 +26,17 @@ from stress_concurrency import KINDS, Report, classify, replay_problems, run_con
 PROCESSES, OPERATIONS = 4, 60
 
 
+@pytest.mark.real_clock("concurrent writers without --now each take the real instant under the write lock")
 def test_concurrent_cli_writers_lose_nothing_and_history_replays(tmp_path):
+    started = datetime.now(UTC).replace(microsecond=0)  # real clock: the window of the run
     report = run_concurrency(tmp_path / "run", PROCESSES, OPERATIONS, seed=11, seed_tickets=20)
+    ended = datetime.now(UTC)  # real clock
     print(report.summary())
+    # The workers' writes (no --now: dated when they were recorded) fall inside the run.
+    conn = connect(tmp_path / "run" / "desk.db")
+    first, last = conn.execute("SELECT min(at), max(at) FROM events WHERE at = recorded_at AND ticket_id IS NOT NULL").fetchone()
+    conn.close()
+    assert first is not None and started <= datetime.fromisoformat(first) <= datetime.fromisoformat(last) <= ended
 
     # Every worker was its own process and ran its whole schedule.
     assert len(set(report.pids)) == PROCESSES
@@ -65,8 +73,8 @@ def test_the_checks_catch_busy_lost_writes_and_broken_history(tmp_path):
     """The harness can fail: a busy refusal, an unexpected refusal, a lost ticket, a
     lost or doubled reply, a column changed without an event, and an event out of order
     are all reported."""
-    setup = setup_desk(tmp_path, seed_tickets=3)
-    cli_ok(setup.db, ["reply", "1", "-m", "a reply that is there", "--internal"], user=AGENTS[0])
+    setup = setup_desk(tmp_path, seed_tickets=3, now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    cli_ok(setup.db, ["--now", "2026-11-20T12:00:00Z", "reply", "1", "-m", "a reply that is there", "--internal"], user=AGENTS[0])
     setup.seeded_messages += 1
     report = Report(1, 6)
     report.records = [
@@ -102,8 +110,8 @@ def test_the_checks_catch_busy_lost_writes_and_broken_history(tmp_path):
 
 def test_the_filed_event_lists_every_column_of_the_new_row(tmp_path):
     db = tmp_path / "desk.db"
-    cli_ok(db, ["init", "--policy", str(Path(__file__).parent.parent / "examples" / "hosting-general.toml")])
-    ticket = int(cli_ok(db, ["file", "-s", "Site down", "-b", "503", "-c", "ada@example.com"]).stdout)
+    cli_ok(db, ["--now", "2026-11-16T09:00", "init", "--policy", str(Path(__file__).parent.parent / "examples" / "hosting-general.toml")])
+    ticket = int(cli_ok(db, ["--now", "2026-11-20T10:00", "file", "-s", "Site down", "-b", "503", "-c", "ada@example.com"]).stdout)
     conn = connect(db)
     row = dict(conn.execute("SELECT * FROM tickets WHERE id = ?", [ticket]).fetchone())
     changes = json.loads(conn.execute("SELECT changes FROM events WHERE ticket_id = ? ORDER BY id LIMIT 1", [ticket]).fetchone()[0])
@@ -120,7 +128,7 @@ def test_a_write_queued_behind_a_policy_apply_uses_the_policy_now_in_force(tmp_p
     from supportdesk.config import DeskLocation
     from supportdesk.desk import Desk, TicketDraft
 
-    clock = lambda: datetime.now(UTC)  # noqa: E731
+    clock = lambda: datetime(2026, 11, 20, 7, 0, tzinfo=UTC)  # noqa: E731  (a still clock: no --now, not the real one)
     Desk.create(tmp_path / "desk.db", login=ADMIN, clock=clock, policy_text=POLICY_A, policy_source="a").close()
     where = DeskLocation(tmp_path / "desk.db", explicit=True)
     filing = Desk.open(where, login=ADMIN, clock=clock)
@@ -146,7 +154,7 @@ def test_opening_a_desk_keeps_the_locks_of_this_process_other_connections(tmp_pa
     from supportdesk.store import Store
 
     db = tmp_path / "desk.db"
-    cli_ok(db, ["init"])
+    cli_ok(db, ["--now", "2026-11-16T09:00", "init"])
     mine = sqlite3.connect(db, isolation_level=None)
     mine.execute("SELECT count(*) FROM customers").fetchall()
     Store.open(db).close()

@@ -94,7 +94,7 @@ def test_a_transaction_left_by_ctrl_c_closes_quietly(tmp_path):
     from supportdesk.store import Store
 
     db = tmp_path / "desk.db"
-    cli_ok(db, ["init"])
+    cli_ok(db, ["--now", "2026-11-16T09:00", "init"])
     store = Store.open(db)
     manager = store.transaction()
     manager.__enter__()  # BEGIN IMMEDIATE; the generator now waits at its yield

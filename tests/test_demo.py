@@ -29,7 +29,7 @@ def test_demo_builds_a_realistic_desk_and_shows_the_queue(tmp_path):
     assert "supportdesk show" in result.stdout
 
     cli = Cli(path)
-    tickets = cli.json("list", "--sort", "id", env={"SUPPORTDESK_USER": "ayse"})
+    tickets = cli.json("list", "--sort", "id", env={"SUPPORTDESK_USER": "ayse"}, now="2026-11-20T14:30")
     assert len(tickets) >= 30
     statuses = Counter(t["status"] for t in tickets)
     assert set(statuses) == {"new", "open", "pending", "resolved", "closed"}
@@ -44,7 +44,7 @@ def test_demo_builds_a_realistic_desk_and_shows_the_queue(tmp_path):
 
 
 def test_demo_refuses_an_existing_path(cli):
-    cli.refused(1, "already exists; the demo builds a new desk", "demo")
+    cli.refused(1, "already exists; the demo builds a new desk", "demo", now="2026-11-20T14:30")
 
 
 def test_demo_by_default_rebuilds_one_desk_in_the_cache_dir(isolated):
@@ -58,7 +58,7 @@ def test_demo_by_default_rebuilds_one_desk_in_the_cache_dir(isolated):
     assert second.exit_code == 0, second.output
     # Runs do not pile up: one desk file, rebuilt (so still 33 tickets, not 66).
     assert sorted(p.name for p in (cache / "supportdesk").iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["demo.db"]
-    assert len(Cli(path).json("list", env={"SUPPORTDESK_USER": "ayse"})) == 33
+    assert len(Cli(path).json("list", env={"SUPPORTDESK_USER": "ayse"}, now="2026-11-20T14:30")) == 33
     assert not list(Path("/tmp").glob(f"supportdesk-demo-*/{path.name}"))
 
 
@@ -74,18 +74,18 @@ def test_an_interrupted_demo_build_leaves_no_desk(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(demo_module, "_play", interrupted)
-    result = CliRunner().invoke(app, ["--db", str(path), "demo"])
+    result = CliRunner().invoke(app, ["--db", str(path), "--now", "2026-11-20T14:30", "demo"])
     assert result.exit_code == 130, result.output
     assert calls["n"] == 1 and real_play is not interrupted
     assert list(tmp_path.iterdir()) == []  # neither the desk nor the file it was built in
 
 
 def test_following_the_demo_without_the_export_says_where_a_desk_was_created(isolated):
-    result = CliRunner().invoke(app, ["list"])
+    result = CliRunner().invoke(app, ["--now", "2026-11-20T14:30", "list"])
     assert result.exit_code == 0, result.output
     assert "created a new desk at" in result.stderr
     assert str(isolated / "home" / "data" / "supportdesk" / "desk.db") in result.stderr
-    again = CliRunner().invoke(app, ["list"])
+    again = CliRunner().invoke(app, ["--now", "2026-11-20T14:30", "list"])
     assert "created a new desk" not in again.stderr
 
 

@@ -39,10 +39,11 @@ def _unexplained(case: Case, problems: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_hostile_inputs_keep_every_promise(harness, command):
+def test_hostile_inputs_keep_every_promise(harness, command, frozen_clock):
     """Documented exit code, no traceback, one `error:` line and an unchanged desk on
     failure, no raw control/escape/bidi character in human output, JSON that loads and
-    gives back what was filed."""
+    gives back what was filed. (A case drawn without --now acts when the clock, stood
+    still at FROZEN, says: the same every run.)"""
     count = FEWER.get(command) or MORE.get(command) or EXAMPLES_PER_COMMAND
 
     @settings(
@@ -70,6 +71,7 @@ def test_hostile_inputs_keep_every_promise(harness, command):
 # ---- regressions: defects found by hostile runs, fixed -------------------------------------
 
 BASE = (EXAMPLES / "hosting-general.toml").read_text(encoding="utf-8")
+NOW = "2026-11-20T15:00"  # after the desks' history (the `cli` desk's, the shared desk's)
 
 
 def _one_error_line(result) -> str:
@@ -93,7 +95,8 @@ def test_policy_check_that_fails_ends_in_one_error_line(bare_cli, tmp_path):
     assert as_json.exit_code == 2 and json.loads(as_json.stdout)[0]["valid"] is False
     assert "listed in the JSON" in _one_error_line(as_json)
     passing = bare_cli.ok("policy", "check", str(good))
-    assert passing.stderr == f"{good}: ok\n"
+    # One verdict line: ok, with the count of rules the desk keeps but does not act on yet.
+    assert passing.stderr.count("\n") == 1 and passing.stderr.startswith(f"{good}: ok, ") and passing.stderr.endswith(" warning(s)\n")
 
 
 def test_policy_show_json_is_json_when_the_policy_holds_c1_and_bidi_text(cli, tmp_path):
@@ -102,10 +105,10 @@ def test_policy_show_json_is_json_when_the_policy_holds_c1_and_bidi_text(cli, tm
     path = tmp_path / "c1.toml"
     path.write_text(BASE.replace('name = "Hosting General"', 'name = "Desk \\u009b31m \\u202eevil \\u0085 end"', 1), encoding="utf-8")
     cli.ok("policy", "apply", str(path), now="2026-11-20T09:00")
-    raw = cli.ok("policy", "show", "--json").stdout
+    raw = cli.ok("policy", "show", "--json", now=NOW).stdout
     assert json.loads(raw)["policy"]["desk"]["name"] == name
     assert not any(c in raw for c in "\x9b\u202e\x85\x1b")
-    shown = cli.ok("policy", "show").stdout
+    shown = cli.ok("policy", "show", now=NOW).stdout
     assert "\x9b" not in shown and "\u202e" not in shown
 
 
@@ -121,13 +124,13 @@ def test_policy_show_json_is_json_when_the_policy_holds_c1_and_bidi_text(cli, tm
 )
 def test_numbers_beyond_sqlites_integers_are_refused_not_a_crash(cli, args):
     """They reached SQLite and came back as OverflowError: exit 70."""
-    cli.refused(2, "is beyond any", *args)
+    cli.refused(2, "is beyond any", *args, now=NOW)
 
 
 def test_a_policy_file_name_with_nul_is_refused(cli):
     """Path('\\x00').read_text raised ValueError: exit 70."""
     for args in (("policy", "apply", "\x00"), ("clock", "open", "--calendar-file", "\x00"), ("init", "--db", "new.db", "--policy", "\x00")):
-        result = cli(*args)
+        result = cli(*args, now=NOW)
         assert result.exit_code == 2, result.output
         assert "NUL character" in _one_error_line(result)
     check = cli("policy", "check", "a\x00b")
@@ -145,10 +148,10 @@ def test_a_policy_nested_too_deeply_is_invalid_not_a_crash(cli, tmp_path, openin
     check = cli("policy", "check", str(path))
     assert check.exit_code == 2 and "nested too deeply" in check.stdout
     _one_error_line(check)
-    cli.refused(2, "nested too deeply", "policy", "apply", str(path))
-    cli.refused(2, "nested too deeply", "oncall", "now", "--calendar-file", str(path))
+    cli.refused(2, "nested too deeply", "policy", "apply", str(path), now=NOW)
+    cli.refused(2, "nested too deeply", "oncall", "now", "--calendar-file", str(path), now=NOW)
     fresh = Cli(tmp_path / "new.db")
-    fresh.refused(2, "nested too deeply", "init", "--policy", str(path))
+    fresh.refused(2, "nested too deeply", "init", "--policy", str(path), now=NOW)
     assert not (tmp_path / "new.db").exists()
 
 
@@ -190,7 +193,7 @@ def test_a_calendar_file_whose_desk_is_not_a_table_is_invalid(cli, tmp_path):
     path = tmp_path / "cal.toml"
     path.write_text('desk = "Mars/Olympus"\n', encoding="utf-8")
     for args in (("clock", "open"), ("oncall", "now"), ("clock", "add", "4h")):
-        cli.refused(2, "desk: expected a table, got text", *args, "--calendar-file", str(path))
+        cli.refused(2, "desk: expected a table, got text", *args, "--calendar-file", str(path), now=NOW)
 
 
 def test_the_harness_sees_a_change_to_the_desk(harness, tmp_path):
@@ -206,7 +209,7 @@ def test_the_harness_sees_a_change_to_the_desk(harness, tmp_path):
     conn.execute("UPDATE tickets SET subject = 'changed' WHERE id = 1")
     conn.commit()
     conn.close()
-    result = CliRunner().invoke(app, ["--db", str(desk), "show", "abc"], env={"SUPPORTDESK_USER": "tester"})
+    result = CliRunner().invoke(app, ["--db", str(desk), "--now", NOW, "show", "abc"], env={"SUPPORTDESK_USER": "tester"})
     problems = harness.check(Step(["show", "abc"]), result, state, desk)
     assert any("changed the desk file" in p and "changed" in p for p in problems), problems
 
@@ -218,7 +221,7 @@ FIXED_INPUTS = {
     "limit-overflow": Case("list", [Step(["list", "--limit", "99999999999999999999"])], now="2026-11-20T15:00"),
     "close-json-nothing": Case("close", [Step(["close", "--stdin", "--json"], stdin=b"", mode="json")], now="2026-11-20T15:00"),
     "close-stdin-deep-json": Case("close", [Step(["close", "--stdin", "--dry-run"], stdin=b"[" * 5000 + b"]" * 5000)], now="2026-11-20T15:00"),
-    "user-not-utf8": Case("list", [Step(["list"])], env={"SUPPORTDESK_USER": b"ab\xffcd".decode("utf-8", "surrogateescape")}),
+    "user-not-utf8": Case("list", [Step(["list"])], now="2026-11-20T15:00", env={"SUPPORTDESK_USER": b"ab\xffcd".decode("utf-8", "surrogateescape")}),
 }
 
 
@@ -247,15 +250,18 @@ def test_strategies_reach_every_command():
     assert len(seen) > len(COMMANDS) // 2
 
 
-def test_the_benchmark_counts_what_it_tries(tmp_path):
-    """benchmarks/hostile.py runs, counts per command, and reports (a tiny run)."""
-    import subprocess
+def test_the_benchmark_counts_what_it_tries(tmp_path, monkeypatch, capsys, frozen_clock):
+    """benchmarks/hostile.py runs, counts per command, and reports (a tiny run, as a
+    script in this process, so that its cases without --now act at the still clock)."""
+    import runpy
     import sys
 
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "hostile.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--examples", "4", "--seed", "7", "--command", "show", "--command", "clock", "--allow-known"],
-        check=False, capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "tried" in done.stdout and "per command: show" in done.stdout
+    argv = ["--examples", "4", "--seed", "7", "--command", "show", "--command", "clock", "--allow-known"]
+    monkeypatch.setattr(sys, "argv", [str(script), *argv])
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the script puts tests/ and the repository first
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr()
+    assert done.value.code == 0, out.out + out.err
+    assert "tried" in out.out and "per command: show" in out.out

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, Cli, file_ticket
+from conftest import EXAMPLES, Cli, api
 from supportdesk.maintenance import Problem, replay_ticket
 from supportdesk.store.migrations import SCHEMA_VERSION
 
@@ -37,26 +37,34 @@ def sql(path: Path, *statements: str, foreign_keys: bool = False) -> None:
     conn.close()
 
 
+# The desks here are made on Mon 16 Nov and worked until Sun 22 Nov 2026; the commands
+# under test run on Mon 23 Nov.
+NOW = "2026-11-23T10:00"
+
+
 def busy_desk(cli: Cli) -> list[int]:
-    """A desk where tickets went through every kind of change."""
-    a = file_ticket(cli, now="2026-11-20T10:00", priority="high")
-    b = file_ticket(cli, now="2026-11-20T10:05", customer="bob@example.com", subject="Mail bounces")
-    c = file_ticket(cli, now="2026-11-20T10:10", priority="low", subject="Invoice question")
-    d = file_ticket(cli, now="2026-11-20T10:15", priority="critical", subject="All sites down")
-    cli.ok("assign", str(a), "--to", "me", now="2026-11-20T10:20")
-    cli.ok("reply", str(a), "-m", "Looking at it", now="2026-11-20T10:30")
-    cli.ok("reply", str(a), "-m", "Kernel panic", "--internal", now="2026-11-20T10:31")
-    cli.ok("wait", str(a), now="2026-11-20T10:40")
-    cli.ok("resume", str(a), now="2026-11-21T11:00")
-    cli.ok("priority", str(b), "critical", "--reason", "all mail down", now="2026-11-20T10:50")
-    cli.ok("customer", "package", "bob@example.com", "enterprise", now="2026-11-20T10:55")
-    cli.ok("close", str(c), "--reason", "resolved", now="2026-11-20T11:00")
-    cli.ok("reopen", str(c), now="2026-11-20T12:00")
-    cli.ok("escalate", str(d), "--to", "engineer", "--reason", "needs root", now="2026-11-20T10:20")
-    cli.ok("escalate", "--auto", now="2026-11-22T12:00")
+    """A desk where tickets went through every kind of change (made through the API)."""
+    from supportdesk import CloseReason
+
     stricter = cli.path.parent / "stricter.toml"
     stricter.write_text((EXAMPLES / "hosting-general.toml").read_text().replace('respond = "1h"\nresolve = "4h"', 'respond = "30m"\nresolve = "4h"'))
-    cli.ok("policy", "apply", str(stricter), now="2026-11-22T12:30")
+    with api(cli) as do:
+        a = do.file(now="2026-11-20T10:00", priority="high")
+        b = do.file(now="2026-11-20T10:05", customer="bob@example.com", subject="Mail bounces")
+        c = do.file(now="2026-11-20T10:10", priority="low", subject="Invoice question")
+        d = do.file(now="2026-11-20T10:15", priority="critical", subject="All sites down")
+        do.at("2026-11-20T10:20").assign(a, "me")
+        do.at("2026-11-20T10:30").reply(a, "Looking at it")
+        do.at("2026-11-20T10:31").reply(a, "Kernel panic", internal=True)
+        do.at("2026-11-20T10:40").wait(a)
+        do.at("2026-11-21T11:00").resume(a)
+        do.at("2026-11-20T10:50").set_priority(b, "critical", "all mail down")
+        do.at("2026-11-20T10:55").set_package("bob@example.com", "enterprise")
+        do.at("2026-11-20T11:00").close_tickets([c], CloseReason.RESOLVED)
+        do.at("2026-11-20T12:00").reopen(c)
+        do.at("2026-11-20T10:20").escalate(d, "engineer", "needs root")
+        do.at("2026-11-22T12:00").escalate_auto()
+        do.at("2026-11-22T12:30").apply_policy(stricter.read_text(encoding="utf-8"), str(stricter))
     return [a, b, c, d]
 
 
@@ -67,19 +75,20 @@ def test_backup_writes_a_private_copy_that_is_a_desk(cli, tmp_path):
     busy_desk(cli)
     target = tmp_path / "backups" / "desk-1.db"
     target.parent.mkdir()
-    result = cli.ok("backup", str(target))
+    result = cli.ok("backup", str(target), now=NOW)
     assert result.stdout == ""
     assert f"to {target}: 4 tickets," in result.stderr and " events, " in result.stderr and "KiB" in result.stderr
     assert mode(target) == 0o600
     copy = Cli(target)
     assert copy.dump() == cli.dump()
-    assert "ok: 4 tickets" in copy.ok("check").stderr
+    assert "ok: 4 tickets" in copy.ok("check", now=NOW).stderr
     assert leftovers(target.parent) == []
 
 
 def test_backup_json_says_what_it_wrote(cli, tmp_path):
-    file_ticket(cli)
-    data = cli.json("backup", str(tmp_path / "b.db"))
+    with api(cli) as do:
+        do.file()
+    data = cli.json("backup", str(tmp_path / "b.db"), now=NOW)
     events = sqlite3.connect(cli.path).execute("SELECT count(*) FROM events").fetchone()[0]
     assert data == {
         "desk": str(cli.path),
@@ -94,11 +103,11 @@ def test_backup_json_says_what_it_wrote(cli, tmp_path):
 def test_backup_refuses_an_existing_file_without_force(cli, tmp_path):
     target = tmp_path / "b.db"
     target.write_bytes(b"an older backup")
-    line = cli.refused(1, "already exists", "backup", str(target))
+    line = cli.refused(1, "already exists", "backup", str(target), now=NOW)
     assert "--force" in line
     assert target.read_bytes() == b"an older backup"
     assert leftovers(tmp_path) == []
-    cli.ok("backup", str(target), "--force")
+    cli.ok("backup", str(target), "--force", now=NOW)
     assert Cli(target).dump() == cli.dump() and mode(target) == 0o600
 
 
@@ -111,13 +120,13 @@ def test_backup_refuses_an_existing_file_without_force(cli, tmp_path):
     ],
 )
 def test_backup_refuses_a_target_it_cannot_write(cli, tmp_path, where, code, fragment):
-    cli.refused(code, fragment, "backup", str(tmp_path / where))
+    cli.refused(code, fragment, "backup", str(tmp_path / where), now=NOW)
     assert not (tmp_path / "no").exists()
     assert leftovers(tmp_path) == []
 
 
 def test_backup_of_a_missing_desk(bare_cli, tmp_path):
-    bare_cli.refused(3, "no desk at", "backup", str(tmp_path / "b.db"))
+    bare_cli.refused(3, "no desk at", "backup", str(tmp_path / "b.db"), now=NOW)
     assert not (tmp_path / "b.db").exists()
 
 
@@ -131,7 +140,7 @@ def test_an_interrupted_backup_leaves_no_file(cli, tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Store, "copy_to", interrupted)
-    result = cli("backup", str(tmp_path / "b.db"))
+    result = cli("backup", str(tmp_path / "b.db"), now=NOW)
     assert result.exit_code == 130
     assert not (tmp_path / "b.db").exists()
     assert leftovers(tmp_path) == []
@@ -149,7 +158,7 @@ def test_a_file_that_appears_during_the_backup_is_kept(cli, tmp_path, monkeypatc
         return counts
 
     monkeypatch.setattr(Store, "copy_to", racing)
-    cli.refused(1, "already exists", "backup", str(target))
+    cli.refused(1, "already exists", "backup", str(target), now=NOW)
     assert target.read_bytes() == b"written by someone else meanwhile"
     assert leftovers(tmp_path) == []
 
@@ -164,7 +173,8 @@ WRITER = textwrap.dedent(
     from supportdesk.desk import Desk, TicketDraft
 
     path, stop = Path(sys.argv[1]), Path(sys.argv[2])
-    desk = Desk.open(DeskLocation(path, True), login="tester", clock=lambda: datetime.now(UTC), now_text="2026-11-20T10:00")
+    # Pinned at 10:00 on 20 Nov; the real clock only stamps when each event was recorded.
+    desk = Desk.open(DeskLocation(path, True), login="tester", clock=lambda: datetime.now(UTC), now_text="2026-11-20T10:00")  # real clock: recorded_at
     count = 0
     while not stop.exists():
         ticket = desk.file_ticket(TicketDraft(subject=f"Load {count}", body="x" * 2000, customer=f"c{count % 7}@example.com"))
@@ -191,7 +201,7 @@ def test_backups_taken_while_another_process_writes_are_consistent(cli, tmp_path
         copies = []
         for n in range(6):
             target = tmp_path / f"b{n}.db"
-            cli.ok("backup", str(target))
+            cli.ok("backup", str(target), now=NOW)
             copies.append(target)
         assert writer.poll() is None, "the writer stopped before the backups were done"
     finally:
@@ -201,7 +211,7 @@ def test_backups_taken_while_another_process_writes_are_consistent(cli, tmp_path
     written = int(out.strip())
     counts = []
     for target in copies:
-        result = Cli(target).ok("check")
+        result = Cli(target).ok("check", now=NOW)
         assert result.stderr.startswith("ok: "), result.output
         conn = sqlite3.connect(target)
         tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
@@ -220,33 +230,34 @@ def test_backups_taken_while_another_process_writes_are_consistent(cli, tmp_path
 def backup_file(cli, tmp_path) -> Path:
     busy_desk(cli)
     target = tmp_path / "backup.db"
-    cli.ok("backup", str(target))
+    cli.ok("backup", str(target), now=NOW)
     return target
 
 
 def test_restore_to_a_new_desk(cli, backup_file, tmp_path):
     fresh = Cli(tmp_path / "elsewhere" / "restored.db")
-    result = fresh.ok("restore", str(backup_file))
+    result = fresh.ok("restore", str(backup_file), now=NOW)
     assert "restored the desk" in result.stderr and "4 tickets" in result.stderr
     assert mode(fresh.path) == 0o600
     assert fresh.dump() == Cli(backup_file).dump()
-    assert len(fresh.json("list")) == 4
+    assert len(fresh.json("list", now=NOW)) == 4
     assert leftovers(fresh.path.parent) == []
 
 
 def test_restore_refuses_to_overwrite_a_desk_without_force(cli, backup_file, tmp_path):
-    file_ticket(cli, now="2026-11-23T10:00", subject="Filed after the backup")
+    with api(cli) as do:
+        do.file(now="2026-11-23T10:00", subject="Filed after the backup")
     backup_bytes = backup_file.read_bytes()
-    line = cli.refused(1, f"a desk already exists at {cli.path}", "restore", str(backup_file))
+    line = cli.refused(1, f"a desk already exists at {cli.path}", "restore", str(backup_file), now=NOW)
     assert f"restore {backup_file} --force` replaces it" in line
     assert backup_file.read_bytes() == backup_bytes
     assert leftovers(tmp_path) == []
-    data = cli.json("restore", str(backup_file), "--force")
+    data = cli.json("restore", str(backup_file), "--force", now=NOW)
     assert data["replaced"] is True and data["tickets"] == 4
-    assert [t["subject"] for t in cli.json("list") if t["subject"] == "Filed after the backup"] == []
+    assert [t["subject"] for t in cli.json("list", now=NOW) if t["subject"] == "Filed after the backup"] == []
     assert cli.dump() == Cli(backup_file).dump()
     assert mode(cli.path) == 0o600
-    assert "ok: 4 tickets" in cli.ok("check").stderr
+    assert "ok: 4 tickets" in cli.ok("check", now=NOW).stderr
 
 
 def not_sqlite(path: Path) -> None:
@@ -287,28 +298,28 @@ def test_restore_refuses_a_file_that_is_not_a_desk(cli, tmp_path, make, fragment
     source = tmp_path / "source.db"
     make(source)
     source_bytes = source.read_bytes()
-    line = cli.refused(4, fragment, "restore", str(source), "--force")
+    line = cli.refused(4, fragment, "restore", str(source), "--force", now=NOW)
     assert line.endswith("nothing was restored")
     assert source.read_bytes() == source_bytes
     assert leftovers(tmp_path) == []
     # Not into a new desk either.
     fresh = Cli(tmp_path / "new.db")
-    fresh.refused(4, fragment, "restore", str(source))
+    fresh.refused(4, fragment, "restore", str(source), now=NOW)
     assert not fresh.path.exists()
 
 
 def test_restore_of_a_missing_file(cli, tmp_path):
-    cli.refused(3, "no file", "restore", str(tmp_path / "nope.db"), "--force")
+    cli.refused(3, "no file", "restore", str(tmp_path / "nope.db"), "--force", now=NOW)
 
 
 def test_restore_refuses_the_desk_itself(cli):
-    cli.refused(2, "is the desk itself", "restore", str(cli.path), "--force")
+    cli.refused(2, "is the desk itself", "restore", str(cli.path), "--force", now=NOW)
 
 
 def test_restore_refuses_a_damaged_backup(cli, backup_file, tmp_path):
     damage(backup_file)
     damaged = backup_file.read_bytes()
-    cli.refused(4, "fails SQLite's integrity check", "restore", str(backup_file), "--force")
+    cli.refused(4, "fails SQLite's integrity check", "restore", str(backup_file), "--force", now=NOW)
     assert backup_file.read_bytes() == damaged
     assert leftovers(tmp_path) == []
 
@@ -317,10 +328,10 @@ def test_restore_refuses_while_another_process_has_the_desk_open(cli, backup_fil
     other = sqlite3.connect(cli.path)
     other.execute("SELECT count(*) FROM tickets").fetchone()
     try:
-        cli.refused(4, "is open in another process", "restore", str(backup_file), "--force")
+        cli.refused(4, "is open in another process", "restore", str(backup_file), "--force", now=NOW)
     finally:
         other.close()
-    cli.ok("restore", str(backup_file), "--force")
+    cli.ok("restore", str(backup_file), "--force", now=NOW)
 
 
 # ---- check -----------------------------------------------------------------------------
@@ -328,11 +339,11 @@ def test_restore_refuses_while_another_process_has_the_desk_open(cli, backup_fil
 
 def test_check_passes_on_a_desk_that_went_through_every_kind_of_change(cli):
     busy_desk(cli)
-    result = cli.ok("check")
+    result = cli.ok("check", now=NOW)
     events = sqlite3.connect(cli.path).execute("SELECT count(*) FROM events").fetchone()[0]
     assert result.stderr == f"ok: 4 tickets, {events} events checked\n"
     assert result.stdout == ""
-    data = cli.json("check")
+    data = cli.json("check", now=NOW)
     assert data == {
         "ok": True,
         "tickets": 4,
@@ -345,23 +356,24 @@ def test_check_passes_on_a_desk_that_went_through_every_kind_of_change(cli):
 
 
 def test_check_passes_after_a_package_change_under_a_newer_policy(cli, tmp_path):
-    ticket = file_ticket(cli, now="2026-11-20T10:00")
     without = tmp_path / "v2.toml"  # enterprise no longer guarantees a response time
     without.write_text((EXAMPLES / "hosting-general.toml").read_text().replace('uptime = 99.99\nrespond = "30m"\n', "uptime = 99.99\n"))
-    cli.ok("policy", "apply", str(without), now="2026-11-20T10:05")
-    cli.ok("customer", "package", "ada@example.com", "enterprise", now="2026-11-20T10:10")
-    result = cli("check")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00")
+        do.at("2026-11-20T10:05").apply_policy(without.read_text(encoding="utf-8"), str(without))
+        do.at("2026-11-20T10:10").set_package("ada@example.com", "enterprise")
+    result = cli("check", now=NOW)
     assert result.exit_code == 0, f"#{ticket}: " + result.stdout
 
 
 def test_check_on_an_empty_desk(cli):
-    assert cli.ok("check").stderr.startswith("ok: 0 tickets, 1 events checked")
+    assert cli.ok("check", now=NOW).stderr.startswith("ok: 0 tickets, 1 events checked")
 
 
 def failed_check(cli: Cli, *fragments: str) -> str:
     """Run a check that must fail: exit 1, one error line, the report on stdout."""
     before = cli.dump()
-    result = cli("check")
+    result = cli("check", now=NOW)
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: check found "), result.stderr
@@ -380,7 +392,8 @@ def test_check_names_a_ticket_changed_behind_the_desks_back(cli):
 
 
 def test_check_names_an_event_that_does_not_match_the_history(cli):
-    ticket = file_ticket(cli)
+    with api(cli) as do:
+        ticket = do.file()
     sql(
         cli.path,
         "INSERT INTO events (ticket_id, at, actor, kind, details, changes) VALUES "
@@ -393,7 +406,7 @@ def test_check_names_an_event_that_does_not_match_the_history(cli):
         "left it 'new'",
         f"#{ticket}: status is 'new', but its events end at 'closed' (event {event})",
     )
-    data = json.loads(cli("check", "--json").stdout)
+    data = json.loads(cli("check", "--json", now=NOW).stdout)
     assert data["ok"] is False
     assert {(p["check"], p["ticket"], p["event"], p["column"]) for p in data["problems"]} == {
         ("history", ticket, event, "status"),
@@ -401,19 +414,22 @@ def test_check_names_an_event_that_does_not_match_the_history(cli):
 
 
 def test_check_names_history_out_of_order(cli):
-    ticket = file_ticket(cli, now="2026-11-20T10:00")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00")
     sql(cli.path, f"INSERT INTO events (ticket_id, at, actor, kind) VALUES ({ticket}, '2026-11-19T00:00:00Z', 'agent:x', 'note')")
     failed_check(cli, f"#{ticket}: event ", "at 2026-11-19T00:00:00Z is earlier than event ", "(history out of order)")
 
 
 def test_check_names_a_ticket_without_history(cli):
-    ticket = file_ticket(cli)
+    with api(cli) as do:
+        ticket = do.file()
     sql(cli.path, "DROP TRIGGER events_no_delete", f"DELETE FROM events WHERE ticket_id = {ticket}")
     failed_check(cli, f"#{ticket}: it has no events")
 
 
 def test_check_names_deadlines_the_policy_does_not_give(cli):
-    ticket = file_ticket(cli, now="2026-11-20T10:00", priority="high")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00", priority="high")
     row = sqlite3.connect(cli.path).execute(f"SELECT respond_by, due_at FROM tickets WHERE id = {ticket}").fetchone()
     # The row and its history agree (an event records the change), but the policy disagrees.
     changes = json.dumps({"respond_by": [row[0], "2026-12-01T00:00:00Z"], "due_at": [row[1], "2026-12-01T00:00:00Z"]})
@@ -431,7 +447,8 @@ def test_check_names_deadlines_the_policy_does_not_give(cli):
 
 
 def test_check_names_rows_that_refer_to_nothing(cli):
-    ticket = file_ticket(cli)
+    with api(cli) as do:
+        ticket = do.file()
     sql(cli.path, f"INSERT INTO messages (ticket_id, at, author, body) VALUES ({ticket + 41}, '2026-11-20T08:00:00Z', 'agent:x', 'lost')")
     failed_check(cli, f"messages row 1: ticket_id {ticket + 41} refers to no tickets row")
 
@@ -461,7 +478,7 @@ def damage(path: Path, name: str = "tickets_created") -> None:
 def test_check_reports_a_damaged_file(cli, tmp_path, name, fragments):
     busy_desk(cli)
     copy = tmp_path / "copy.db"
-    cli.ok("backup", str(copy))
+    cli.ok("backup", str(copy), now=NOW)
     damage(copy, name)
     failed_check(Cli(copy), *fragments)
 
@@ -469,7 +486,7 @@ def test_check_reports_a_damaged_file(cli, tmp_path, name, fragments):
 def test_check_of_a_file_that_is_not_a_desk(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("hello")
-    Cli(path).refused(4, "is not a supportdesk desk", "check")
+    Cli(path).refused(4, "is not a supportdesk desk", "check", now=NOW)
 
 
 # ---- the replay, one ticket at a time ----------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXAMPLES, Cli, file_ticket
+from conftest import EXAMPLES, Cli, api, file_ticket
 from supportdesk import notices, sla
 
 
@@ -23,11 +23,11 @@ def test_a_missing_field_is_a_bug_not_a_silent_blank():
 
 
 def test_pages_and_escalation_notices_speak_local_time(cli: Cli):
-    for login in ("ayse", "burak", "cem", "deniz"):
-        cli.ok("agent", "add", login)
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem", "deniz")
     ticket = file_ticket(cli, priority="critical", now="2026-11-21T02:00")  # Saturday night: out of hours
     cli.ok("escalate", str(ticket), "--to", "engineer", "--reason", "disk", now="2026-11-21T02:05")
-    queued = cli.json("outbox")
+    queued = cli.json("outbox", now="2026-11-21T02:05")
     assert queued and all("Z" not in n["body"] and "+03" in n["body"] for n in queued), queued
     assert any(n["kind"] == "page" for n in queued) and any(n["kind"] == "escalation" for n in queued)
 
@@ -47,12 +47,13 @@ def test_breaches_stamp_each_missed_deadline_once(row, clocks, expected):
 
 
 def test_reply_close_and_escalation_stamp_breaches_the_same_way(cli: Cli):
-    late_reply = str(file_ticket(cli, priority="critical", now="2026-11-20T10:00"))
+    with api(cli) as do:
+        late_reply = str(do.file(priority="critical", now="2026-11-20T10:00"))
+        late_close = str(do.file(priority="critical", now="2026-11-20T10:00"))
     reply = cli.json("reply", late_reply, "-m", "sorry", now="2026-11-20T13:00")
     assert reply["respond_breached_at"] == reply["respond_by"]
-    late_close = str(file_ticket(cli, priority="critical", now="2026-11-20T10:00"))
     closed = cli.json("close", late_close, "--reason", "duplicate", now="2026-11-23T10:00")
     assert closed["changed"] == 1
-    row = cli.json("show", late_close)
+    row = cli.json("show", late_close, now="2026-11-23T10:00")
     assert row["respond_breached_at"] == row["respond_by"] and row["resolve_breached_at"] == row["resolve_by"]
     assert EXAMPLES.exists()

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from conftest import Cli, file_ticket
+from conftest import Cli, api, instant
 
 # What must never reach a person: Python reprs and stored UTC text.
 PYTHON_REPRS = re.compile(r"[{}\[\]]|'|\bNone\b|\bTrue\b|\bFalse\b")
@@ -29,19 +29,21 @@ def _assert_readable(text: str) -> None:
 @pytest.fixture
 def story(cli) -> tuple[Cli, str]:
     """A critical ticket's whole life, out of hours, on the hosting-general desk (Istanbul)."""
-    for login in ("ayse", "burak", "cem", "deniz"):
-        cli.ok("agent", "add", login, now="2026-11-16T09:00")
-    ticket = str(file_ticket(cli, now="2026-11-20T23:00", subject="All sites down", priority="critical", channel="email"))
-    cli.ok("assign", ticket, "--to", "burak", now="2026-11-20T23:05")
-    cli.ok("reply", ticket, "-m", "Looking", now="2026-11-20T23:10")
-    cli.ok("reply", ticket, "-m", "kernel panic", "--internal", now="2026-11-20T23:11")
-    cli.ok("wait", ticket, now="2026-11-20T23:12")
-    cli.ok("resume", ticket, now="2026-11-21T09:12")
-    cli.ok("priority", ticket, "high", "--reason", "one site only", now="2026-11-21T09:13")
-    cli.ok("escalate", ticket, "--to", "engineer", "--reason", "needs root", now="2026-11-21T09:14")
-    cli.ok("close", ticket, "--reason", "duplicate", now="2026-11-21T10:00")
-    cli.ok("reopen", ticket, now="2026-11-21T11:00")
-    return cli, ticket
+    from supportdesk import CloseReason
+
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem", "deniz")
+        ticket = do.file(now="2026-11-20T23:00", subject="All sites down", priority="critical", channel="email")
+        do.at("2026-11-20T23:05").assign(ticket, "burak")
+        do.at("2026-11-20T23:10").reply(ticket, "Looking")
+        do.at("2026-11-20T23:11").reply(ticket, "kernel panic", internal=True)
+        do.at("2026-11-20T23:12").wait(ticket)
+        do.at("2026-11-21T09:12").resume(ticket)
+        do.at("2026-11-21T09:13").set_priority(ticket, "high", "one site only")
+        do.at("2026-11-21T09:14").escalate(ticket, "engineer", "needs root")
+        do.at("2026-11-21T10:00").close_tickets([ticket], CloseReason.DUPLICATE)
+        do.at("2026-11-21T11:00").reopen(ticket)
+    return cli, str(ticket)
 
 
 def test_log_says_every_ticket_event_as_a_sentence_in_local_time(story):
@@ -91,14 +93,14 @@ def test_show_history_uses_the_same_sentences(story):
 
 
 def test_desk_log_says_desk_events_in_words(cli):
-    cli.ok("agent", "add", "cem", now="2026-11-16T09:05")
-    file_ticket(cli, now="2026-11-16T10:00", customer="ada@example.com")
-    cli.ok("customer", "package", "ada@example.com", "premium", now="2026-11-16T10:30")
-    cli.ok(
-        "oncall", "override", "add", "cem", "--layer", "on-duty", "--from", "2026-11-20T18:00",
-        "--until", "2026-11-23T09:00", "--reason", "swap with burak", now="2026-11-16T11:00",
-    )
-    cli.ok("oncall", "override", "remove", "1", now="2026-11-16T11:05")
+    with api(cli) as do:
+        do.agents("cem", now="2026-11-16T09:05")
+        do.file(now="2026-11-16T10:00", customer="ada@example.com")
+        do.at("2026-11-16T10:30").set_package("ada@example.com", "premium")
+        do.at("2026-11-16T11:00").add_override(
+            "on-duty", "cem", instant("2026-11-20T18:00"), instant("2026-11-23T09:00"), "swap with burak"
+        )
+        do.at("2026-11-16T11:05").remove_override(1)
     out = cli.ok("log", now="2026-11-16T12:00").stdout
     for what in (
         "desk created with policy version 1 from ",
@@ -135,7 +137,8 @@ def _add_event(cli: Cli, ticket_id: int | None, kind: str, details: dict | str, 
 
 def test_a_bulk_loaded_ticket_is_imported_not_none(cli):
     """The bulk path writes `filed` events whose details are `{}`."""
-    ticket = file_ticket(cli, now="2026-11-20T10:00")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00")
     _add_event(cli, ticket, "filed", "{}")
     out = cli.ok("log", str(ticket), now="2026-11-20T12:00").stdout
     assert "None" not in out and "·" not in out
@@ -143,7 +146,8 @@ def test_a_bulk_loaded_ticket_is_imported_not_none(cli):
 
 
 def test_an_unknown_kind_is_said_generically_without_python_values(cli):
-    ticket = file_ticket(cli, now="2026-11-20T10:00")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00")
     _add_event(
         cli, ticket, "merged",
         {
@@ -163,7 +167,8 @@ def test_an_unknown_kind_is_said_generically_without_python_values(cli):
 
 
 def test_a_known_kind_with_unexpected_details_falls_back_to_words(cli):
-    ticket = file_ticket(cli, now="2026-11-20T10:00")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00")
     _add_event(cli, ticket, "escalate", {"after": "engineer", "reason": ["a", "b"]})
     _add_event(cli, ticket, "agent_added", {"role": "engineer"})
     out = cli.ok("log", str(ticket), now="2026-11-20T12:00").stdout
@@ -174,7 +179,8 @@ def test_a_known_kind_with_unexpected_details_falls_back_to_words(cli):
 
 
 def test_log_shows_when_an_event_was_really_recorded(cli):
-    ticket = file_ticket(cli, now="2026-11-20T10:00")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00")
     conn = sqlite3.connect(cli.path)
     columns = [row[1] for row in conn.execute("PRAGMA table_info(events)")]
     conn.close()
@@ -219,8 +225,10 @@ def test_events_without_the_newer_keys_still_render():
 
 
 def test_dates_carry_the_year_when_it_is_not_the_current_one(cli):
-    ticket = str(file_ticket(cli, now="2025-12-30T10:00", priority="low"))
-    cli.ok("reply", ticket, "-m", "On it", now="2025-12-30T11:00")
+    with api(cli) as do:
+        ticket = do.file(now="2025-12-30T10:00", priority="low")
+        do.at("2025-12-30T11:00").reply(ticket, "On it")
+    ticket = str(ticket)
     log = cli.ok("log", ticket, now="2026-01-02T09:00").stdout
     assert _what_column(log)[0].startswith("Tue 30 Dec 2025 10:00 +03"), log
     assert "respond by Wed 31 Dec 2025 10:00 +03" in log
@@ -234,11 +242,11 @@ def test_dates_carry_the_year_when_it_is_not_the_current_one(cli):
 
 
 def test_sla_explain_says_changes_with_the_history_sentences(cli):
-    for login in ("ayse", "burak", "cem"):
-        cli.ok("agent", "add", login, now="2026-11-16T09:00")
-    ticket = str(file_ticket(cli, now="2026-11-20T10:00", priority="high"))
-    cli.ok("priority", ticket, "critical", "--reason", "all sites", now="2026-11-20T10:10")
-    cli.ok("escalate", ticket, "--to", "engineer", "--reason", "needs root", now="2026-11-20T10:20")
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem")
+        ticket = str(do.file(now="2026-11-20T10:00", priority="high"))
+        do.at("2026-11-20T10:10").set_priority(int(ticket), "critical", "all sites")
+        do.at("2026-11-20T10:20").escalate(int(ticket), "engineer", "needs root")
     out = cli.ok("sla", "explain", ticket, now="2026-11-20T10:30").stdout
     changes = [line.strip() for line in out.split("Escalations and changes", 1)[1].strip().splitlines()]
     assert changes == [
@@ -253,10 +261,10 @@ def test_sla_explain_says_changes_with_the_history_sentences(cli):
 
 
 def test_automatic_escalation_reason_is_in_local_time(cli):
-    for login in ("ayse", "burak", "cem"):
-        cli.ok("agent", "add", login, now="2026-11-16T09:00")
-    ticket = str(file_ticket(cli, now="2026-11-20T10:00", priority="critical"))
-    cli.ok("escalate", "--auto", now="2026-11-20T11:30")
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem")
+        ticket = str(do.file(now="2026-11-20T10:00", priority="critical"))
+        do.at("2026-11-20T11:30").escalate_auto()
     out = cli.ok("log", ticket, now="2026-11-20T12:00").stdout
     assert "escalated automatically to engineer (" in out
     assert "respond deadline Fri 20 Nov 11:00 +03 passed" in out
@@ -264,7 +272,8 @@ def test_automatic_escalation_reason_is_in_local_time(cli):
 
 
 def test_priority_output_and_policy_versions_are_in_local_time(cli):
-    ticket = str(file_ticket(cli, now="2026-11-20T10:00"))
+    with api(cli) as do:
+        ticket = str(do.file(now="2026-11-20T10:00"))
     result = cli.ok("priority", ticket, "high", now="2026-11-20T10:05")
     assert result.stderr.strip() == "#1 is now high; respond by Fri 20 Nov 12:00 +03, resolve by Fri 20 Nov 18:00 +03"
     versions = cli.ok("policy", "versions", now="2026-11-20T10:05").stdout
@@ -275,9 +284,9 @@ def test_priority_output_and_policy_versions_are_in_local_time(cli):
 
 
 def test_outbox_says_when_a_notification_was_sent_in_local_time(cli):
-    for login in ("ayse", "burak", "cem", "deniz"):
-        cli.ok("agent", "add", login, now="2026-11-16T09:00")
-    file_ticket(cli, now="2026-11-20T23:00", priority="critical")  # out of hours: pages deniz
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem", "deniz")
+        do.file(now="2026-11-20T23:00", priority="critical")  # out of hours: pages deniz
     conn = sqlite3.connect(cli.path)
     conn.execute("UPDATE outbox SET sent_at = '2026-11-20T20:01:00Z'")
     conn.commit()

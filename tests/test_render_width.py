@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import Cli, file_ticket
+from conftest import Cli, api
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 NOW = "2026-11-20T15:00"
@@ -26,18 +26,17 @@ SUBJECTS = [
 @pytest.fixture
 def desk(cli) -> Cli:
     """Twelve open tickets (ids #1–#12) with long subjects and customers, most breached."""
-    for login in ("ayse", "burak", "cem", "deniz"):
-        cli.ok("agent", "add", login, now="2026-11-16T09:00")
-    for i in range(12):
-        file_ticket(
-            cli,
-            now=f"2026-11-19T{8 + i:02d}:00",
-            subject=SUBJECTS[i % len(SUBJECTS)],
-            customer=f"operations{i}@karadeniz-otel-group.com.tr",
-            priority=("critical", "high", "normal", "low")[i % 4],
-        )
-    for i, who in ((1, "ayse"), (2, "burak"), (3, "deniz")):
-        cli.ok("assign", str(i), "--to", who, now="2026-11-19T20:00")
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem", "deniz")
+        for i in range(12):
+            do.file(
+                now=f"2026-11-19T{8 + i:02d}:00",
+                subject=SUBJECTS[i % len(SUBJECTS)],
+                customer=f"operations{i}@karadeniz-otel-group.com.tr",
+                priority=("critical", "high", "normal", "low")[i % 4],
+            )
+        for i, who in ((1, "ayse"), (2, "burak"), (3, "deniz")):
+            do.at("2026-11-19T20:00").assign(i, who)
     return cli
 
 

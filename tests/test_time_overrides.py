@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Cli
+from conftest import Cli, api
 
 SATURDAY = "2026-11-21T10:00"
 THURSDAY = "2026-11-19T10:00"
@@ -13,8 +13,8 @@ README_ARGS = ("oncall", "override", "add", "cem", "--layer", "on-duty", "--from
 
 @pytest.fixture
 def staffed(cli) -> Cli:
-    for login in ("ayse", "burak", "cem", "deniz"):
-        cli.ok("agent", "add", login)
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem", "deniz")
     return cli
 
 

@@ -6,37 +6,39 @@ import json
 
 import pytest
 
-from conftest import Cli, file_ticket
+from conftest import Cli, api
 
 NOW = "2024-06-10T15:00"  # a Monday, in office hours (Istanbul)
 
 
 @pytest.fixture
 def queue(cli) -> Cli:
-    """Tickets in every triage situation on the hosting-general desk."""
-    for login in ("ayse", "burak", "cem", "deniz"):
-        cli.ok("agent", "add", login)
-    # 1 critical, breached 1 h ago (respond_by 14:00)
-    file_ticket(cli, now="2024-06-10T13:00", subject="Site down", priority="critical")
-    # 2 high, breached 30 min ago (respond_by 14:30)
-    file_ticket(cli, now="2024-06-10T12:30", subject="Mail down", priority="high")
-    # 3 normal, due 16:00 (in 1 h): at risk (less than 25 % of 4 h left)
-    file_ticket(cli, now="2024-06-10T12:00", subject="Slow site", priority="normal", department="technical")
-    # 4 critical, due 15:50: not at risk yet (50 of 60 min used? no: 10 min used)
-    file_ticket(cli, now="2024-06-10T14:50", subject="Panel down", priority="critical", customer="bob@example.com")
-    # 5 low, due tomorrow
-    file_ticket(cli, now="2024-06-10T14:00", subject="Question", priority="low", department="billing")
-    # 6 normal, due 16:00 like #3 but younger: after #3 (same deadline, same rank, age)
-    file_ticket(cli, now="2024-06-10T12:00", subject="Slow site too", priority="normal")
-    # 7 pending: the resolution clock is stopped: last
-    seven = file_ticket(cli, now="2024-06-10T09:00", subject="Waiting", priority="high")
-    cli.ok("reply", str(seven), "-m", "Send logs", now="2024-06-10T09:30")
-    cli.ok("wait", str(seven), now="2024-06-10T09:31")
-    # 8 closed: not in the queue
-    eight = file_ticket(cli, now="2024-06-10T09:00", subject="Done", priority="critical")
-    cli.ok("close", str(eight), now="2024-06-10T09:10")
-    cli.ok("assign", "2", "--to", "ayse", now="2024-06-10T12:40")
-    cli.ok("assign", "4", "--to", "me", now="2024-06-10T14:55")
+    """Tickets in every triage situation on the hosting-general desk (made through the API)."""
+    from supportdesk import CloseReason
+
+    with api(cli) as do:
+        do.agents("ayse", "burak", "cem", "deniz")
+        # 1 critical, breached 1 h ago (respond_by 14:00)
+        do.file(now="2024-06-10T13:00", subject="Site down", priority="critical")
+        # 2 high, breached 30 min ago (respond_by 14:30)
+        do.file(now="2024-06-10T12:30", subject="Mail down", priority="high")
+        # 3 normal, due 16:00 (in 1 h): at risk (less than 25 % of 4 h left)
+        do.file(now="2024-06-10T12:00", subject="Slow site", priority="normal", department="technical")
+        # 4 critical, due 15:50: not at risk yet (50 of 60 min used? no: 10 min used)
+        do.file(now="2024-06-10T14:50", subject="Panel down", priority="critical", customer="bob@example.com")
+        # 5 low, due tomorrow
+        do.file(now="2024-06-10T14:00", subject="Question", priority="low", department="billing")
+        # 6 normal, due 16:00 like #3 but younger: after #3 (same deadline, same rank, age)
+        do.file(now="2024-06-10T12:00", subject="Slow site too", priority="normal")
+        # 7 pending: the resolution clock is stopped: last
+        seven = do.file(now="2024-06-10T09:00", subject="Waiting", priority="high")
+        do.at("2024-06-10T09:30").reply(seven, "Send logs")
+        do.at("2024-06-10T09:31").wait(seven)
+        # 8 closed: not in the queue
+        eight = do.file(now="2024-06-10T09:00", subject="Done", priority="critical")
+        do.at("2024-06-10T09:10").close_tickets([eight], CloseReason.RESOLVED)
+        do.at("2024-06-10T12:40").assign(2, "ayse")
+        do.at("2024-06-10T14:55").assign(4, "me")
     return cli
 
 
@@ -159,7 +161,7 @@ def test_manual_escalation_assigns_the_person_on_call_at_that_level(queue):
     assert event["before"] == {"level": 0, "assignee": None}
     assert event["after"] == {"level": 2, "level_name": "management", "assignee": "cem"}
     assert event["reason"] == "customer threatens to leave" and event["automatic"] is False
-    outbox = queue.json("outbox")
+    outbox = queue.json("outbox", now=NOW)
     assert [(o["recipient"], o["kind"], o["ticket_id"]) for o in outbox] == [("agent:cem", "escalation", 3)]
 
 
@@ -194,7 +196,7 @@ def test_auto_escalation_is_idempotent(queue):
         (1, "engineer", "burak"), (2, "engineer", "cem"),
     ]
     assert result["notifications"] == 2
-    one = queue.json("show", "1")
+    one = queue.json("show", "1", now=NOW)
     assert one["escalation_level"] == 1 and one["respond_breached_at"] == "2024-06-10T11:00:00Z"
     settled = queue.dump()
     again = queue.json("escalate", "--auto", now="2024-06-10T15:05")
@@ -205,7 +207,7 @@ def test_auto_escalation_is_idempotent(queue):
     # #2 is still breached on the same deadline: not again; #1's resolution deadline (17:00)
     # is a new breach; #4, #3 and #6 breached their first-response deadlines meanwhile.
     assert [e["id"] for e in later["escalated"]] == [4, 3, 6, 1]
-    assert queue.json("show", "1")["escalation_level"] == 2
+    assert queue.json("show", "1", now="2024-06-10T17:30")["escalation_level"] == 2
 
 
 def test_auto_escalation_stops_at_the_top_level(queue):
@@ -217,5 +219,5 @@ def test_auto_escalation_stops_at_the_top_level(queue):
 
 
 def test_a_policy_without_escalation_levels(bare_cli):
-    bare_cli.ok("init")
-    bare_cli.refused(3, "this policy defines no escalation levels", "escalate", "--auto")
+    bare_cli.ok("init", now="2024-06-10T09:00")
+    bare_cli.refused(3, "this policy defines no escalation levels", "escalate", "--auto", now=NOW)

@@ -13,18 +13,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, Cli, file_ticket
+from conftest import EXAMPLES, Cli, api, file_ticket
 from supportdesk.cli import app
 
 HOSTILE = "Pay \x1b]8;;http://evil.example\x1b\\here\x1b]8;;\x1b\\ \x1b[2J\x9b31m \u202egnp.exe\u2066 \x07"
 BAD = ("\x1b", "\x9b", "\u202e", "\u2066", "\x07")
+# Tickets are filed at 10:00 on Fri 20 Nov 2026 (file_ticket's default); commands act after.
+LATER = "2026-11-20T11:00"
 
 
 def plant_hostile_ticket(cli: Cli) -> int:
     """A ticket whose subject, body, field and note carry escapes, as an import or an old
     desk could hold them (the CLI refuses control characters in subjects)."""
-    ticket = file_ticket(cli, body=f"body {HOSTILE}", field="server=ok")
-    cli.ok("reply", str(ticket), "-m", f"note {HOSTILE}", "--internal", now="2026-11-20T10:05")
+    with api(cli) as do:
+        ticket = do.file(body=f"body {HOSTILE}", field="server=ok")
+        do.at("2026-11-20T10:05").reply(ticket, f"note {HOSTILE}", internal=True)
     conn = sqlite3.connect(cli.path)
     conn.execute("UPDATE tickets SET subject = ?, fields = ? WHERE id = ?", [HOSTILE, json.dumps({"srv": HOSTILE}), ticket])
     conn.execute("UPDATE customers SET name = ?", [HOSTILE])
@@ -65,7 +68,7 @@ def test_csv_keeps_the_exact_text_for_a_pipe_and_json_escapes_it(cli):
     for bad in BAD:
         assert bad not in raw  # JSON escapes C0, C1 and bidi characters: same value, inert text
     # Piped CSV is data: the exact subject, quoted.
-    assert HOSTILE in cli.ok("list", "--csv").stdout
+    assert HOSTILE in cli.ok("list", "--csv", now=LATER).stdout
 
 
 def test_a_rich_terminal_gets_escapes_shown_too(cli, monkeypatch):
@@ -87,7 +90,7 @@ def test_a_rich_terminal_gets_escapes_shown_too(cli, monkeypatch):
 
 
 def test_error_lines_show_what_was_typed_inertly(cli):
-    line = cli.refused(2, "unknown priority", "list", "--priority", "HIGH\x1b[31m")
+    line = cli.refused(2, "unknown priority", "list", "--priority", "HIGH\x1b[31m", now=LATER)
     assert "\x1b" not in line and "'HIGH\\x1b[31m'" in line
 
 
@@ -114,39 +117,42 @@ def test_the_body_limit_is_a_policy_key(cli, tmp_path):
     small = tmp_path / "small.toml"
     small.write_text((EXAMPLES / "hosting-general.toml").read_text() + "\n[limits]\nbody_max_bytes = 2000\n")
     cli.ok("policy", "apply", str(small), now="2026-11-20T09:00")
-    cli.refused(2, "at most 2,000", "reply", str(file_ticket(cli)), "-m", "y" * 2001, now="2026-11-20T10:01")
+    with api(cli) as do:
+        ticket = do.file()
+    cli.refused(2, "at most 2,000", "reply", str(ticket), "-m", "y" * 2001, now="2026-11-20T10:01")
 
 
 def test_field_limits(cli):
     many = [a for i in range(51) for a in ("--field", f"k{i}=v")]
-    cli.refused(2, "51 fields given; a ticket takes at most 50", "file", "-s", "s", "-b", "b", "-c", "a@example.com", *many)
-    cli.refused(2, "keep it to 1000", "file", "-s", "s", "-b", "b", "-c", "a@example.com", "--field", "k=" + "v" * 1001)
+    cli.refused(2, "51 fields given; a ticket takes at most 50", "file", "-s", "s", "-b", "b", "-c", "a@example.com", *many, now=LATER)
+    cli.refused(2, "keep it to 1000", "file", "-s", "s", "-b", "b", "-c", "a@example.com", "--field", "k=" + "v" * 1001, now=LATER)
 
 
 def test_e_mail_addresses_are_validated_and_stored_normalised(cli):
-    cli.refused(2, "is not an e-mail address", "file", "-s", "s", "-b", "b", "-c", "ada@exa\x1bmple.com")
-    cli.refused(2, "is not an e-mail address", "file", "-s", "s", "-b", "b", "-c", "ada@localhost")
+    cli.refused(2, "is not an e-mail address", "file", "-s", "s", "-b", "b", "-c", "ada@exa\x1bmple.com", now=LATER)
+    cli.refused(2, "is not an e-mail address", "file", "-s", "s", "-b", "b", "-c", "ada@localhost", now=LATER)
     ticket = file_ticket(cli, customer="  Ada.Lovelace@Example.COM ")
-    assert cli.json("show", str(ticket))["customer"] == "ada.lovelace@example.com"
+    assert cli.json("show", str(ticket), now=LATER)["customer"] == "ada.lovelace@example.com"
 
 
 # ---- 2. every input ends in a documented exit code ---------------------------------------
 
 
 def test_an_id_beyond_sqlites_integer_range_is_refused(cli):
-    cli.refused(2, "larger than any ticket number", "show", "99999999999999999999")
-    cli.refused(2, "is not a ticket number", "show", "٣")  # a digit, but not an ASCII one
+    cli.refused(2, "larger than any ticket number", "show", "99999999999999999999", now=LATER)
+    cli.refused(2, "is not a ticket number", "show", "٣", now=LATER)  # a digit, but not an ASCII one
 
 
 def test_arguments_that_are_not_utf8_are_refused_naming_the_offset(cli):
     bad = b"ab\xffcd".decode("utf-8", "surrogateescape")
-    line = cli.refused(2, "not valid UTF-8", "list", "--search", bad)
+    line = cli.refused(2, "not valid UTF-8", "list", "--search", bad, now=LATER)
     assert "byte 0xff at offset 2" in line
 
 
 def test_standard_input_that_is_not_utf8_is_refused_naming_the_offset(cli):
-    ticket = file_ticket(cli)
-    result = cli.runner.invoke(app, ["--db", str(cli.path), "reply", str(ticket), "-m", "-"], input=b"hello \xfe")
+    with api(cli) as do:
+        ticket = do.file()
+    result = cli.runner.invoke(app, ["--db", str(cli.path), "--now", LATER, "reply", str(ticket), "-m", "-"], input=b"hello \xfe")
     assert result.exit_code == 2, result.output
     assert "not valid UTF-8 (byte 0xfe at offset 6)" in result.stderr
 
@@ -155,7 +161,7 @@ def test_standard_input_that_is_not_utf8_is_refused_naming_the_offset(cli):
 def test_an_empty_or_foreign_file_is_not_a_desk_and_keeps_its_bytes_and_mode(bare_cli, content):
     bare_cli.path.write_bytes(content)
     bare_cli.path.chmod(0o644)
-    bare_cli.refused(4, "not a desk" if not content else "not a supportdesk desk", "list")
+    bare_cli.refused(4, "not a desk" if not content else "not a supportdesk desk", "list", now=LATER)
     assert bare_cli.path.read_bytes() == content
     assert bare_cli.path.stat().st_mode & 0o777 == 0o644
     assert sorted(p.name for p in bare_cli.path.parent.iterdir()) == [bare_cli.path.name]
@@ -163,13 +169,14 @@ def test_an_empty_or_foreign_file_is_not_a_desk_and_keeps_its_bytes_and_mode(bar
 
 def test_init_on_an_empty_file_makes_a_desk(bare_cli):
     bare_cli.path.write_bytes(b"")
-    bare_cli.ok("init")
-    assert bare_cli.json("list") == []
+    bare_cli.ok("init", now="2026-11-16T09:00")
+    assert bare_cli.json("list", now=LATER) == []
     assert bare_cli.path.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_driver_error_is_one_line_with_exit_4(cli):
-    file_ticket(cli)
+    with api(cli) as do:
+        do.file()
     conn = sqlite3.connect(cli.path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -178,7 +185,7 @@ def test_a_driver_error_is_one_line_with_exit_4(cli):
     for offset in range(page * 2, min(len(data), page * 8)):  # scribble over b-tree pages
         data[offset] = 0x5A
     cli.path.write_bytes(bytes(data))
-    result = cli("list")
+    result = cli("list", now=LATER)
     assert result.exit_code == 4, result.output
     assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
@@ -193,40 +200,48 @@ def test_an_unknown_os_user_is_refused_not_guessed(cli, monkeypatch):
         raise KeyError("no passwd entry")
 
     monkeypatch.setattr(getpass, "getuser", no_user)
-    cli.refused(1, "cannot tell which OS user you are", "list")
+    cli.refused(1, "cannot tell which OS user you are", "list", now=LATER)
 
 
 # ---- 3. honest history ----------------------------------------------------------------
 
 
 def test_a_write_before_the_last_event_is_refused_naming_both_instants(cli):
-    ticket = file_ticket(cli, now="2026-11-20T10:00")
-    cli.ok("reply", str(ticket), "-m", "on it", now="2026-11-20T12:00")
+    with api(cli) as do:
+        ticket = do.file(now="2026-11-20T10:00")
+        do.at("2026-11-20T12:00").reply(ticket, "on it")
+        other = do.file(now="2026-11-20T10:00")
     line = cli.refused(1, "history stays in order", "close", str(ticket), now="2026-11-20T11:00")
     assert "Fri 20 Nov 2026 12:00 +03" in line and "Fri 20 Nov 2026 11:00 +03" in line
     cli.refused(1, "last changed at", "assign", str(ticket), "--to", "me", now="2026-11-19T10:00")
-    other = file_ticket(cli, now="2026-11-20T10:00")
     cli.refused(1, f"ticket #{other} was filed at", "assign", str(other), "--to", "me", now="2026-11-19T10:00")
 
 
 def test_events_record_when_they_were_really_written(cli):
     ticket = file_ticket(cli, now="2026-11-20T10:00")
-    event = cli.json("log", str(ticket))[0]
+    event = cli.json("log", str(ticket), now=LATER)[0]
     assert event["at"] == "2026-11-20T07:00:00Z"
     assert event["recorded_at"] and event["recorded_at"] != event["at"]
     assert event["operation"]
     assert event["changes"]["subject"] == [None, "Site down"]
 
 
+@pytest.mark.real_clock("a write without --now takes the real instant under the write lock")
 def test_a_write_without_now_takes_its_instant_when_it_writes(cli):
+    from datetime import UTC, datetime
+
+    before = datetime.now(UTC).replace(microsecond=0)  # real clock: the window the write must land in
     ticket = file_ticket(cli, now=None)
+    after = datetime.now(UTC)  # real clock
     event = cli.json("log", str(ticket))[-1]
     assert event["at"] == event["recorded_at"]
+    assert before <= datetime.fromisoformat(event["at"]) <= after
 
 
 def test_views_under_a_past_now_leave_out_later_tickets(cli):
-    early = file_ticket(cli, now="2026-11-20T10:00", subject="Early")
-    late = file_ticket(cli, now="2026-11-20T12:00", subject="Late")
+    with api(cli) as do:
+        early = do.file(now="2026-11-20T10:00", subject="Early")
+        late = do.file(now="2026-11-20T12:00", subject="Late")
     assert [t["id"] for t in cli.json("list", now="2026-11-20T11:00")] == [early]
     assert [t["id"] for t in cli.json("triage", now="2026-11-20T11:00")["tickets"]] == [early]
     assert cli.json("triage", now="2026-11-20T11:00")["counts"]["open"] == 1
@@ -239,9 +254,10 @@ def test_views_under_a_past_now_leave_out_later_tickets(cli):
 
 @pytest.mark.parametrize("fmt", ["--csv", "--json", ""])
 def test_every_output_format_exits_0_when_the_reader_closes_early(cli, fmt):
-    for i in range(60):
-        file_ticket(cli, subject=f"Ticket {i}")
-    env = os.environ | {"SUPPORTDESK_DB": str(cli.path)}
+    with api(cli) as do:
+        for i in range(60):
+            do.file(subject=f"Ticket {i}")
+    env = os.environ | {"SUPPORTDESK_DB": str(cli.path), "SUPPORTDESK_NOW": LATER}
     command = f"set -o pipefail; {sys.executable} -m supportdesk list {fmt} --limit 0 | head -1"
     done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -252,12 +268,13 @@ def test_a_carriage_return_in_a_subject_stays_inside_its_csv_field(cli):
     import csv
     import io
 
-    ticket = file_ticket(cli)
+    with api(cli) as do:
+        ticket = do.file()
     conn = sqlite3.connect(cli.path)
     conn.execute("UPDATE tickets SET subject = 'line one\rline two' WHERE id = ?", [ticket])
     conn.commit()
     conn.close()
-    text = cli.ok("list", "--csv").stdout
+    text = cli.ok("list", "--csv", now=LATER).stdout
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 2 and rows[1][1] == "line one\rline two"
 
@@ -271,8 +288,9 @@ def test_a_carriage_return_in_a_subject_stays_inside_its_csv_field(cli):
     ],
 )
 def test_global_options_work_after_the_command(cli, argv):
-    file_ticket(cli)
-    result = CliRunner().invoke(app, [a.format(db=cli.path) for a in argv])
+    with api(cli) as do:
+        do.file()
+    result = CliRunner().invoke(app, [a.format(db=cli.path) for a in argv], env={"SUPPORTDESK_NOW": LATER})
     assert result.exit_code == 0, result.output
 
 
@@ -294,7 +312,7 @@ def test_every_command_shows_the_global_options_in_its_help():
 
 def test_closing_a_pending_ticket_keeps_its_pause(cli):
     ticket = str(file_ticket(cli, now="2026-11-20T10:00", priority="normal"))
-    filed = cli.json("show", ticket)["resolve_by"]
+    filed = cli.json("show", ticket, now="2026-11-20T10:00")["resolve_by"]
     cli.ok("wait", ticket, now="2026-11-20T11:00")
     cli.ok("close", ticket, now="2026-11-20T15:00")  # 4 h on hold
     reopened = cli.json("reopen", ticket, now="2026-11-20T16:00")  # 1 h closed
@@ -305,27 +323,30 @@ def test_closing_a_pending_ticket_keeps_its_pause(cli):
 
 
 def test_triage_counts_follow_breaching_within(cli):
-    file_ticket(cli, priority="critical", now="2026-11-20T10:00")
-    file_ticket(cli, priority="low", now="2026-11-20T10:00")
+    with api(cli) as do:
+        do.file(priority="critical", now="2026-11-20T10:00")
+        do.file(priority="low", now="2026-11-20T10:00")
     counts = cli.json("triage", "--breaching-within", "2h", now="2026-11-20T10:30")["counts"]
     assert counts["open"] == 1
     assert cli.json("triage", now="2026-11-20T10:30")["counts"]["open"] == 2
 
 
 def test_close_says_what_happened(cli):
-    first, second = file_ticket(cli), file_ticket(cli)
-    assert "resolved 1 ticket: #1" in cli.ok("close", str(first)).stderr
-    assert "closed 1 ticket (reason duplicate): #2" in cli.ok("close", str(second), "--reason", "duplicate").stderr
-    assert "closed 1 ticket (reason resolved): #1" in cli.ok("close", str(first)).stderr  # archiving it
+    with api(cli) as do:
+        first, second = do.file(), do.file()
+    assert "resolved 1 ticket: #1" in cli.ok("close", str(first), now=LATER).stderr
+    assert "closed 1 ticket (reason duplicate): #2" in cli.ok("close", str(second), "--reason", "duplicate", now=LATER).stderr
+    assert "closed 1 ticket (reason resolved): #1" in cli.ok("close", str(first), now=LATER).stderr  # archiving it
 
 
 def test_an_empty_selection_on_stdin_is_nothing_to_close(cli):
-    file_ticket(cli)
+    with api(cli) as do:
+        do.file()
     before = cli.dump()
-    result = cli.ok("close", "--stdin", input="[]")
+    result = cli.ok("close", "--stdin", input="[]", now=LATER)
     assert "nothing to close" in result.stderr
     assert cli.dump() == before
-    assert "nothing to close" in cli.ok("close", "--status", "closed").stderr
+    assert "nothing to close" in cli.ok("close", "--status", "closed", now=LATER).stderr
 
 
 @pytest.mark.parametrize(
@@ -339,23 +360,28 @@ def test_an_empty_selection_on_stdin_is_nothing_to_close(cli):
     ],
 )
 def test_filters_refuse_unknown_names_quoting_them_as_typed(cli, args, fragment):
-    file_ticket(cli)
-    cli.refused(2, fragment, *args)
+    with api(cli) as do:
+        do.file()
+    cli.refused(2, fragment, *args, now=LATER)
 
 
 def test_state_refusals_read_as_english(cli):
-    ticket = str(file_ticket(cli))
-    cli.ok("close", ticket, "--reason", "duplicate")
-    line = cli.refused(1, "it cannot take a public reply", "reply", ticket, "-m", "hi")
+    from supportdesk import CloseReason
+
+    with api(cli) as do:
+        ticket = str(do.file())
+        do.at("2026-11-20T10:30").close_tickets([int(ticket)], CloseReason.DUPLICATE)
+    line = cli.refused(1, "it cannot take a public reply", "reply", ticket, "-m", "hi", now=LATER)
     assert "respond it" not in line
-    assert "cannot wait it" not in cli.refused(1, "it cannot be put on hold", "wait", ticket)
+    assert "cannot wait it" not in cli.refused(1, "it cannot be put on hold", "wait", ticket, now=LATER)
 
 
 def test_ctrl_c_in_a_bulk_close_leaves_nothing_half_done(cli, monkeypatch):
     from supportdesk.store import Store
 
-    for _ in range(5):
-        file_ticket(cli)
+    with api(cli) as do:
+        for _ in range(5):
+            do.file()
     before = cli.dump()
     real = Store.insert_events
 
@@ -364,7 +390,7 @@ def test_ctrl_c_in_a_bulk_close_leaves_nothing_half_done(cli, monkeypatch):
         raise KeyboardInterrupt  # after the first ticket's rows were written
 
     monkeypatch.setattr(Store, "insert_events", interrupted)
-    result = cli("close", "--status", "active", "--yes")
+    result = cli("close", "--status", "active", "--yes", now=LATER)
     assert result.exit_code == 130, result.output
     monkeypatch.undo()
     assert cli.dump() == before
@@ -377,7 +403,7 @@ def test_an_unexpected_error_is_one_line_with_exit_70(cli, monkeypatch):
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(desk.Desk, "list_tickets", broken)
-    line = cli.refused(70, "unexpected ZeroDivisionError: boom; this is a bug in supportdesk", "list")
+    line = cli.refused(70, "unexpected ZeroDivisionError: boom; this is a bug in supportdesk", "list", now=LATER)
     assert line.count("\n") == 0
 
 

@@ -112,12 +112,12 @@ def test_the_old_desk_opens_migrates_and_loses_nothing(old_desk):
 def test_check_passes_on_the_old_desk_and_says_what_it_could_not_verify(old_desk):
     before = read_rows(old_desk.path)
     tickets, events = len(before["tickets"][1]), len(before["events"][1])
-    result = old_desk.ok("check")
+    result = old_desk.ok("check", now=LATER)
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines[0] == f"ok: {tickets} tickets, {events} events checked"
     assert lines[1].startswith(f"note: {tickets} ticket(s) could not be fully verified")
-    data = old_desk.json("check")
+    data = old_desk.json("check", now=LATER)
     assert data["ok"] is True and data["history_unverified"] == tickets and data["problems"] == []
     assert data["open_tickets"] > 0 and data["deadlines_unverified"] == 0
 
@@ -133,13 +133,13 @@ def test_normal_commands_work_on_the_old_desk(old_desk):
     assert replied["status"] == "open" and replied["first_response_at"] is not None
     assert replied["events"][-1]["changes"]["status"] == ["new", "open"]
     # The new event carries changes; the replay starts from them and agrees with the row.
-    assert old_desk.ok("check").stderr.startswith("ok: ")
+    assert old_desk.ok("check", now=LATER).stderr.startswith("ok: ")
 
 
 def test_a_backup_of_the_old_desk_restores_and_upgrades_when_opened(old_desk, tmp_path):
     before = read_rows(old_desk.path)
     fresh = Cli(tmp_path / "restored.db")
-    result = fresh.ok("restore", str(old_desk.path))
+    result = fresh.ok("restore", str(old_desk.path), now=LATER)
     assert f"is upgraded to {SCHEMA_VERSION} when it is next opened" in result.stderr
     assert user_version(fresh.path) == FIXTURE_VERSION
     assert read_rows(old_desk.path) == before  # the source was only read

@@ -8,10 +8,11 @@ command modules themselves are imported, and their commands built, only when cal
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -406,16 +407,25 @@ def run_safely(invoke: Any) -> int:
     return int(result) if isinstance(result, int) else int(ExitCode.OK)
 
 
+# What every group of commands is: called alone, it shows its help; and its help is
+# plain (rich help formatting imports rich.markdown and markdown-it, ~75 ms).
+GROUP_SETTINGS: dict[str, Any] = {"no_args_is_help": True, "rich_markup_mode": None}
+
 app = typer.Typer(
     cls=DeskGroup,
     help=HELP,
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    # Plain help: rich help formatting imports rich.markdown and markdown-it (~75 ms).
-    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    **GROUP_SETTINGS,
 )
+
+
+def sub_app(name: str, help: str, parent: typer.Typer | None = None) -> typer.Typer:
+    """A group of commands called `name` under `parent` (the root app by default)."""
+    group = typer.Typer(help=help, **GROUP_SETTINGS)
+    (parent or app).add_typer(group, name=name)
+    return group
 
 
 @dataclass
@@ -495,6 +505,16 @@ def open_desk(ctx: typer.Context) -> Iterator[Desk]:
         desk.close()
 
 
+def desk_command(ctx: typer.Context, json_: bool, use: Callable[[Desk], Any], show: Callable[[Any, Any, Any], None]) -> None:
+    """What most commands do: call one use case, `use(desk)`, and write what it returns
+    as JSON with --json, or else `show(result, zone, now)` it for people, in the desk's
+    time zone and as of its instant, once the desk is closed."""
+    with open_desk(ctx) as desk:
+        result = use(desk)
+        zone, now = desk.policy.zone, desk.now
+    Answer(result, lambda: show(result, zone, now)).print(json_)
+
+
 @contextmanager
 def open_time(ctx: typer.Context, calendar_file: str | None) -> Iterator[Any]:
     """Calendars and on-call from `--calendar-file`, or from the desk's policy."""
@@ -519,6 +539,88 @@ CalendarFileOption = Annotated[
         help="Read calendars, rotations and on-call from this TOML file instead of the desk's policy.",
     ),
 ]
+
+CalendarOption = Annotated[
+    str | None,
+    typer.Option("--calendar", metavar="NAME", help="Which calendar (default: the desk's office calendar)."),
+]
+
+# --from of the time commands that start at an instant (`clock add`, `oncall schedule`).
+StartOption = Annotated[str | None, typer.Option("--from", metavar="INSTANT", help="Start (default: now).")]
+
+
+@dataclass(frozen=True)
+class TimeRequest:
+    """Where a time command reads calendars and on-call (--calendar-file, else the desk's
+    policy), and which calendar --calendar names (None: the desk's office calendar)."""
+
+    ctx: typer.Context
+    calendar_file: str | None
+    calendar_name: str | None = None
+
+    def time(self) -> Any:
+        """The calendars and on-call, open while the `with` block runs (see open_time)."""
+        return open_time(self.ctx, self.calendar_file)
+
+    @contextmanager
+    def calendar(self) -> Iterator[tuple[Any, Any]]:
+        """The calendars and on-call, and the calendar --calendar names."""
+        with self.time() as time:
+            yield time, time.calendar(self.calendar_name)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a command found: `data` is written as JSON with --json; else `show()` prints
+    it for people."""
+
+    data: Any
+    show: Callable[[], None]
+
+    def print(self, json_: bool) -> None:
+        if json_:
+            emit_json(self.data)
+        else:
+            self.show()
+
+
+def parameter(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+    """A parameter of a command as Typer reads it: `annotation` says which option or
+    argument it is (as in `name: Annotated[str, typer.Option(...)] = default`)."""
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation, default=default)
+
+
+def shown_as(run: Callable[..., Any], like: Callable[..., Any], params: list[inspect.Parameter]) -> Callable[..., Any]:
+    """`run`, which Typer reads as taking `params` (its options and arguments, in the
+    order of its help), with the name, module and help of `like`. Typer calls it with
+    keyword arguments."""
+    run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(run, attribute, getattr(like, attribute))
+    return run
+
+
+def time_command(group: typer.Typer, name: str, *, calendar: bool = False) -> Callable[[Callable[..., Answer]], Callable[..., Answer]]:
+    """Register `ask` as the command `name` of `group`: a question to business time or
+    on-call, which takes --calendar (with `calendar`), --calendar-file and --json after
+    its own parameters, declared here once for every such command.
+
+    `ask` gets the first two as a TimeRequest, its first parameter, then its own
+    parameters; it returns an Answer, written as JSON with --json.
+    """
+    shared = [parameter("calendar", CalendarOption, None)] if calendar else []
+    shared += [parameter("calendar_file", CalendarFileOption, None), parameter("json_", JsonOption, False)]
+
+    def register(ask: Callable[..., Answer]) -> Callable[..., Answer]:
+        own = list(inspect.signature(ask, eval_str=True).parameters.values())[1:]
+
+        def command(ctx: typer.Context, *, calendar_file: str | None, json_: bool, calendar: str | None = None, **options: Any) -> None:
+            ask(TimeRequest(ctx, calendar_file, calendar), **options).print(json_)
+
+        group.command(name)(shown_as(command, ask, [parameter("ctx", typer.Context), *own, *shared]))
+        return ask
+
+    return register
 
 
 def emit_json(data: Any) -> None:

@@ -20,18 +20,13 @@ from typing import Annotated, Any
 
 import typer
 
-from supportdesk.cli.app import COMPLETE_VAR, Globals, app, say
+from supportdesk.cli.app import COMPLETE_VAR, Globals, say, sub_app
 from supportdesk.errors import InvalidInput, Refused
 
 PROG = "supportdesk"
 SHELLS = ("bash", "zsh", "fish")
 
-completion_app = typer.Typer(
-    help="Tab completion for bash, zsh and fish: install it, or print its script.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-app.add_typer(completion_app, name="completion")
+completion_app = sub_app("completion", "Tab completion for bash, zsh and fish: install it, or print its script.")
 
 ShellArgument = Annotated[
     str | None,
@@ -260,7 +255,7 @@ def _read_desk_at(path: Path) -> DeskValues | None:
     try:
         if not path.is_file():
             return None  # never create the default desk while completing
-        from supportdesk.policy import load_policy
+        from supportdesk.policy_compiled import stored_policy
         from supportdesk.store import Store
 
         store = Store.open(path)
@@ -271,7 +266,7 @@ def _read_desk_at(path: Path) -> DeskValues | None:
             store.close()
         if row is None:
             return None
-        return DeskValues(load_policy(row["toml"], verify_holidays=False), people)
+        return DeskValues(stored_policy(row), people)
     except Exception:  # noqa: BLE001 - whatever is wrong, completion just offers nothing
         return None
 

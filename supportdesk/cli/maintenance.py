@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supportdesk.cli.app import app, emit_json, globals_of, real_now, say
+from supportdesk.cli.app import (
+    Answer,
+    app,
+    emit_json,
+    globals_of,
+    parameter,
+    real_now,
+    say,
+    shown_as,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,13 +42,29 @@ def _size(count: int) -> str:
     return f"{size:.1f} GiB"
 
 
-@app.command("backup")
-def backup_command(
-    ctx: typer.Context,
-    file: Annotated[str, typer.Argument(metavar="FILE", help="The backup file to write (mode 0600).", show_default=False)],
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
-    json_: WrittenJsonOption = False,
-) -> None:
+def copy_command(name: str, *, file_help: str, force_help: str) -> Callable[[Callable[..., Answer]], Callable[..., Answer]]:
+    """Register `copy` as the command `name`, which writes a desk file: it takes FILE
+    (`file_help`), --force (`force_help`) and --json; `copy(ctx, file, force)` writes
+    and returns an Answer, whose data (what was written) --json prints."""
+
+    def register(copy: Callable[..., Answer]) -> Callable[..., Answer]:
+        def command(ctx: typer.Context, file: str, force: bool, json_: bool) -> None:
+            copy(ctx, file, force).print(json_)
+
+        params = [
+            parameter("ctx", typer.Context),
+            parameter("file", Annotated[str, typer.Argument(metavar="FILE", help=file_help, show_default=False)]),
+            parameter("force", Annotated[bool, typer.Option("--force", help=force_help)], False),
+            parameter("json_", WrittenJsonOption, False),
+        ]
+        app.command(name)(shown_as(command, copy, params))
+        return copy
+
+    return register
+
+
+@copy_command("backup", file_help="The backup file to write (mode 0600).", force_help="Replace FILE if it exists.")
+def backup_command(ctx: typer.Context, file: str, force: bool) -> Answer:
     """Back up the desk to FILE while others keep working.
 
     SQLite's online backup copies one snapshot of the desk; FILE (mode 0600) appears
@@ -48,22 +74,17 @@ def backup_command(
     from supportdesk.maintenance import backup
 
     result = backup(_desk_path(ctx), Path(file).expanduser(), force=force)
-    if json_:
-        emit_json(result)
-    else:
-        say(
+    return Answer(
+        result,
+        lambda: say(
             f"backed up {result['desk']} to {result['file']}: {result['tickets']} tickets, "
             f"{result['events']} events, {_size(result['bytes'])}"
-        )
+        ),
+    )
 
 
-@app.command("restore")
-def restore_command(
-    ctx: typer.Context,
-    file: Annotated[str, typer.Argument(metavar="FILE", help="The backup (a desk file) to restore.", show_default=False)],
-    force: Annotated[bool, typer.Option("--force", help="Replace the existing desk (everything in it now is lost).")] = False,
-    json_: WrittenJsonOption = False,
-) -> None:
+@copy_command("restore", file_help="The backup (a desk file) to restore.", force_help="Replace the existing desk (everything in it now is lost).")
+def restore_command(ctx: typer.Context, file: str, force: bool) -> Answer:
     """Replace the desk with a copy of a backup FILE.
 
     FILE must be a supportdesk desk; the copy is integrity-checked before it takes the
@@ -75,9 +96,10 @@ def restore_command(
     from supportdesk.maintenance import restore
 
     result = restore(Path(file).expanduser(), _desk_path(ctx), force=force)
-    if json_:
-        emit_json(result)
-        return
+    return Answer(result, lambda: _say_restored(result))
+
+
+def _say_restored(result: dict) -> None:
     from supportdesk.store.migrations import SCHEMA_VERSION
 
     upgrade = ""

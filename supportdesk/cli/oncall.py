@@ -7,100 +7,89 @@ from typing import Annotated
 import typer
 
 from supportdesk.cli.app import (
-    CalendarFileOption,
+    Answer,
     JsonOption,
-    app,
+    StartOption,
+    TimeRequest,
     console,
     emit_json,
     open_desk,
-    open_time,
     say,
+    sub_app,
+    time_command,
 )
 
-oncall_app = typer.Typer(
-    help="Who is on call: now, next, the schedule, and overrides.", no_args_is_help=True, rich_markup_mode=None
-)
-app.add_typer(oncall_app, name="oncall")
-override_app = typer.Typer(help="One person covering a layer for a while.", no_args_is_help=True, rich_markup_mode=None)
-oncall_app.add_typer(override_app, name="override")
+oncall_app = sub_app("oncall", "Who is on call: now, next, the schedule, and overrides.")
+override_app = sub_app("override", "One person covering a layer for a while.", parent=oncall_app)
+
+AtOption = Annotated[str | None, typer.Option("--at", metavar="INSTANT", help="Ask about this instant (default: now).")]
+DaysOption = Annotated[int, typer.Option("--days", metavar="N", help="How many days ahead.")]
 
 
 def _people(people) -> str:
     return ", ".join(people) if people else "nobody"
 
 
-@oncall_app.command("now")
-def oncall_now(
-    ctx: typer.Context,
-    at: Annotated[str | None, typer.Option("--at", metavar="INSTANT", help="Ask about this instant (default: now).")] = None,
-    calendar_file: CalendarFileOption = None,
-    json_: JsonOption = False,
-) -> None:
+@time_command(oncall_app, "now")
+def oncall_now(asked: TimeRequest, at: AtOption = None) -> Answer:
     """Who is on duty at each layer, and until when."""
     from supportdesk.timetext import format_local, relative, to_utc_text
 
-    with open_time(ctx, calendar_file) as time:
+    with asked.time() as time:
         oncall = time.oncall()
         when = time.instant(at)
         duties = oncall.at(when)
         changes = {h.layer: h for h in oncall.next_changes(when)}
         zone, now = time.policy.zone, time.now
-    if json_:
-        emit_json(
-            {
-                "at": to_utc_text(when),
-                "layers": [
-                    d.to_json() | {"until": to_utc_text(changes[d.layer].at) if d.layer in changes else None}
-                    for d in duties
-                ],
-            }
-        )
-        return
-    from rich.table import Table
 
-    table = Table(title=f"On call at {format_local(when, zone)}", title_justify="left", header_style="bold", box=None, pad_edge=False)
-    table.add_column("Layer", no_wrap=True)
-    table.add_column("On duty", no_wrap=True)
-    table.add_column("Until", no_wrap=True)
-    for duty in duties:
-        until = changes.get(duty.layer)
-        until_text = f"{format_local(until.at, zone)} ({relative(until.at, now)})" if until else "-"
-        who = _people(duty.people) + (" (override)" if duty.override else "") if duty.active else "off duty"
-        table.add_row(duty.layer, who, until_text)
-    console().print(table)
+    def show() -> None:
+        from rich.table import Table
+
+        table = Table(title=f"On call at {format_local(when, zone)}", title_justify="left", header_style="bold", box=None, pad_edge=False)
+        table.add_column("Layer", no_wrap=True)
+        table.add_column("On duty", no_wrap=True)
+        table.add_column("Until", no_wrap=True)
+        for duty in duties:
+            until = changes.get(duty.layer)
+            until_text = f"{format_local(until.at, zone)} ({relative(until.at, now)})" if until else "-"
+            who = _people(duty.people) + (" (override)" if duty.override else "") if duty.active else "off duty"
+            table.add_row(duty.layer, who, until_text)
+        console().print(table)
+
+    return Answer(
+        {
+            "at": to_utc_text(when),
+            "layers": [
+                d.to_json() | {"until": to_utc_text(changes[d.layer].at) if d.layer in changes else None}
+                for d in duties
+            ],
+        },
+        show,
+    )
 
 
-@oncall_app.command("next")
-def oncall_next(
-    ctx: typer.Context,
-    calendar_file: CalendarFileOption = None,
-    json_: JsonOption = False,
-) -> None:
+@time_command(oncall_app, "next")
+def oncall_next(asked: TimeRequest) -> Answer:
     """The next hand-off of each layer."""
     from supportdesk.timetext import format_local, relative
 
-    with open_time(ctx, calendar_file) as time:
+    with asked.time() as time:
         changes = time.oncall().next_changes(time.now)
         zone, now = time.policy.zone, time.now
-    if json_:
-        emit_json([h.to_json() for h in changes])
-        return
-    if not changes:
-        say("no hand-offs in the next two months")
-        return
-    for change in changes:
-        state = _people(change.people) if change.active else "off duty"
-        typer.echo(f"{format_local(change.at, zone)} ({relative(change.at, now)}): {change.layer} → {state}")
+
+    def show() -> None:
+        if not changes:
+            say("no hand-offs in the next two months")
+            return
+        for change in changes:
+            state = _people(change.people) if change.active else "off duty"
+            typer.echo(f"{format_local(change.at, zone)} ({relative(change.at, now)}): {change.layer} → {state}")
+
+    return Answer([h.to_json() for h in changes], show)
 
 
-@oncall_app.command("schedule")
-def oncall_schedule(
-    ctx: typer.Context,
-    days: Annotated[int, typer.Option("--days", metavar="N", help="How many days ahead.")] = 7,
-    start: Annotated[str | None, typer.Option("--from", metavar="INSTANT", help="Start (default: now).")] = None,
-    calendar_file: CalendarFileOption = None,
-    json_: JsonOption = False,
-) -> None:
+@time_command(oncall_app, "schedule")
+def oncall_schedule(asked: TimeRequest, days: DaysOption = 7, start: StartOption = None) -> Answer:
     """Every hand-off over the coming days."""
     from datetime import timedelta
 
@@ -109,22 +98,23 @@ def oncall_schedule(
 
     if not 1 <= days <= 366:
         raise InvalidInput(f"--days must be between 1 and 366, not {days}")
-    with open_time(ctx, calendar_file) as time:
+    with asked.time() as time:
         begin = time.instant(start)
         handoffs = time.oncall().schedule(begin, begin + timedelta(days=days))
         zone = time.policy.zone
-    if json_:
-        emit_json([h.to_json() for h in handoffs])
-        return
-    from rich.table import Table
 
-    table = Table(header_style="bold", box=None, pad_edge=False)
-    table.add_column("When", no_wrap=True)
-    table.add_column("Layer", no_wrap=True)
-    table.add_column("On duty")
-    for h in handoffs:
-        table.add_row(format_local(h.at, zone), h.layer, _people(h.people) if h.active else "off duty")
-    console().print(table)
+    def show() -> None:
+        from rich.table import Table
+
+        table = Table(header_style="bold", box=None, pad_edge=False)
+        table.add_column("When", no_wrap=True)
+        table.add_column("Layer", no_wrap=True)
+        table.add_column("On duty")
+        for h in handoffs:
+            table.add_row(format_local(h.at, zone), h.layer, _people(h.people) if h.active else "off duty")
+        console().print(table)
+
+    return Answer([h.to_json() for h in handoffs], show)
 
 
 @override_app.command("add")

@@ -45,41 +45,20 @@ def policy_check(
     from pathlib import Path
 
     from supportdesk.errors import InvalidInput
-    from supportdesk.policy import (
-        check_policy,
-        format_problem,
-        locate,
-        read_policy_file,
-    )
+    from supportdesk.policy import read_policy_file
+    from supportdesk.policy_read import check_report, failed_report
 
     reports = []
     for name in files:
         try:
             text = read_policy_file(Path(name))
-            policy, problems = check_policy(text, name)
         except InvalidInput as error:
-            reports.append({"file": name, "valid": False, "problems": [{"line": None, "path": "", "severity": "error", "message": str(error)}], "lines": [str(error)]})
+            reports.append(failed_report(name, error))
             continue
-        # In file order: the line each problem is at (problems without one come last).
-        located = sorted(((locate(text, p.path), i, p) for i, p in enumerate(problems)), key=lambda t: (t[0] is None, t[0] or 0, t[1]))
-        reports.append(
-            {
-                "file": name,
-                "valid": policy is not None,
-                "problems": [
-                    {"line": line, "path": p.path, "severity": p.severity, "message": p.message} for line, _, p in located
-                ],
-                "lines": [format_problem(name, text, p) for _, _, p in located],
-            }
-        )
-    verdicts = []
-    for report in reports:
-        errors = sum(1 for p in report["problems"] if p["severity"] == "error")
-        warnings = len(report["problems"]) - errors
-        verdict = "ok" if report["valid"] else f"{errors} error(s)"
-        verdicts.append(f"{report['file']}: {verdict}" + (f", {warnings} warning(s)" if warnings else ""))
+        reports.append(check_report(name, text))
+    verdicts = [report["verdict"] for report in reports]
     if json_:
-        emit_json([{k: v for k, v in r.items() if k != "lines"} for r in reports])
+        emit_json([{k: v for k, v in r.items() if k not in ("lines", "verdict")} for r in reports])
     else:
         for report in reports:
             for line in report["lines"]:
@@ -102,14 +81,14 @@ def policy_show(
     json_: JsonOption = False,
 ) -> None:
     """The desk's policy as normalised TOML."""
-    from supportdesk.policy import load_policy
+    from supportdesk.policy_compiled import stored_policy
     from supportdesk.policy_text import dump_policy, explain_policy, policy_to_data
     from supportdesk.timetext import format_local, from_utc_text
 
     with open_desk(ctx) as desk:
         row = desk.policy_version(_version_number(version, "--version"))
         zone = desk.policy.zone
-    policy = load_policy(row["toml"], f"policy version {row['id']}", verify_holidays=False)
+    policy = stored_policy(row)
     if json_:
         import json
 
@@ -207,11 +186,9 @@ def policy_diff(
     new: Annotated[int | None, typer.Argument(metavar="[V2]", help="Newer version (default: the one in force).", show_default=False)] = None,
 ) -> None:
     """What changed between two policy versions, as a unified diff of normalised TOML."""
-    import difflib
-
     from supportdesk.errors import NotFound
-    from supportdesk.policy import load_policy
-    from supportdesk.policy_text import dump_policy
+    from supportdesk.policy_compiled import stored_policy
+    from supportdesk.policy_text import diff_policies
 
     old, new = _version_number(old, "V1"), _version_number(new, "V2")
     with open_desk(ctx) as desk:
@@ -221,9 +198,8 @@ def policy_diff(
                 raise NotFound("the desk has only one policy version; nothing to compare")
             old = right["id"] - 1
         left = desk.policy_version(old)
-    texts = [dump_policy(load_policy(r["toml"], f"version {r['id']}", verify_holidays=False)).splitlines(keepends=True) for r in (left, right)]
-    diff = list(difflib.unified_diff(*texts, fromfile=f"version {left['id']}", tofile=f"version {right['id']}"))
+    diff = diff_policies(stored_policy(left), stored_policy(right), f"version {left['id']}", f"version {right['id']}")
     if not diff:
         say(f"versions {left['id']} and {right['id']} are the same policy")
         return
-    typer.echo("".join(diff), nl=False)
+    typer.echo(diff, nl=False)

@@ -4,7 +4,8 @@ assign, wait, resume, close, reopen."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -12,12 +13,15 @@ from supportdesk.cli.app import (
     JsonOption,
     app,
     console,
+    desk_command,
     emit_json,
     globals_of,
     open_desk,
+    parameter,
     read_stdin,
     real_now,
     say,
+    shown_as,
 )
 from supportdesk.errors import InvalidInput, Refused
 
@@ -53,8 +57,56 @@ def read_text_arg(value: str, what: str) -> str:
     return read_stdin(what)
 
 
-def _print_ticket_line(ticket: dict, verb: str) -> None:
-    say(f"{verb} #{ticket['id']} ({ticket['status']}, {ticket['priority']}, assignee {ticket['assignee'] or '-'})")
+def ticket_line(verb: str) -> Callable[[dict, Any, Any], None]:
+    """A `show` for desk_command that says what was done to a ticket and where it stands:
+    `assigned #12 (open, high, assignee ali)`."""
+
+    def show(ticket: dict, zone: Any, now: Any) -> None:
+        say(f"{verb} #{ticket['id']} ({ticket['status']}, {ticket['priority']}, assignee {ticket['assignee'] or '-'})")
+
+    return show
+
+
+# The options that choose tickets by what they are, which `list` and `close` share:
+# name -> (metavar, its help in `list`, its help in `close`).
+FILTER_OPTIONS: dict[str, tuple[str, str, str]] = {
+    "status": ("STATUSES", "new, open, pending, resolved, closed, or active (the first three); comma-separated.", "Filter: statuses, comma-separated."),
+    "priority": ("NAMES", "Priorities, comma-separated.", "Filter: priorities."),
+    "department": ("NAMES", "Departments, comma-separated.", "Filter: departments."),
+    "customer": ("EMAIL", "One customer's tickets.", "Filter: one customer."),
+    "assignee": ("LOGIN", "An agent's tickets; 'me' or 'none'.", "Filter: an agent, 'me' or 'none'."),
+    "created_after": ("INSTANT", "Filed at or after this instant.", "Filter: filed at or after."),
+    "created_before": ("INSTANT", "Filed before this instant.", "Filter: filed before."),
+    "search": ("TEXT", "Words in the subject or description.", "Filter: words in subject or description."),
+}
+
+# The filter options' values by name (None where not given), as `desk.filter` takes them.
+TicketFilters = dict[str, str | None]
+
+
+def with_filters(usage: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the filter options, with their help for `usage` ("list" or
+    "close"), where its parameter `filters: TicketFilters` stands; the command gets
+    their values as that one dict."""
+    import inspect
+
+    column = ("list", "close").index(usage) + 1
+    options = [
+        parameter(name, Annotated[str | None, typer.Option(metavar=spec[0], help=spec[column])], None)
+        for name, spec in FILTER_OPTIONS.items()
+    ]
+
+    def add(command: Callable[..., None]) -> Callable[..., None]:
+        params: list[inspect.Parameter] = []
+        for param in inspect.signature(command, eval_str=True).parameters.values():
+            params += options if param.name == "filters" else [param]
+
+        def run(**values: Any) -> None:
+            command(filters={name: values.pop(name) for name in FILTER_OPTIONS}, **values)
+
+        return shown_as(run, command, params)
+
+    return add
 
 
 # ---- init ----------------------------------------------------------------------------
@@ -153,26 +205,14 @@ def show(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> Non
     from supportdesk.cli.render import ticket_detail
 
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        data = desk.ticket(ticket_id)
-        zone, now = desk.policy.zone, desk.now
-    if json_:
-        emit_json(data)
-        return
-    console().print(ticket_detail(data, zone, now))
+    desk_command(ctx, json_, lambda desk: desk.ticket(ticket_id), lambda data, zone, now: console().print(ticket_detail(data, zone, now)))
 
 
 @app.command(name="list")
+@with_filters("list")
 def list_tickets(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(metavar="STATUSES", help="new, open, pending, resolved, closed, or active (the first three); comma-separated.")] = None,
-    priority: Annotated[str | None, typer.Option(metavar="NAMES", help="Priorities, comma-separated.")] = None,
-    department: Annotated[str | None, typer.Option(metavar="NAMES", help="Departments, comma-separated.")] = None,
-    customer: Annotated[str | None, typer.Option(metavar="EMAIL", help="One customer's tickets.")] = None,
-    assignee: Annotated[str | None, typer.Option(metavar="LOGIN", help="An agent's tickets; 'me' or 'none'.")] = None,
-    created_after: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filed at or after this instant.")] = None,
-    created_before: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filed before this instant.")] = None,
-    search: Annotated[str | None, typer.Option(metavar="TEXT", help="Words in the subject or description.")] = None,
+    filters: TicketFilters,
     sort: Annotated[str, typer.Option(metavar="ORDER", help="newest, oldest, updated or id.")] = "newest",
     limit: Annotated[int | None, typer.Option(metavar="N", help="At most this many (0: all). Default 50 for the table, all for --json/--csv.")] = None,
     json_: JsonOption = False,
@@ -183,18 +223,7 @@ def list_tickets(
         raise InvalidInput("choose one of --json and --csv")
     machine = json_ or csv_
     with open_desk(ctx) as desk:
-        flt = desk.filter(
-            status=status,
-            priority=priority,
-            department=department,
-            customer=customer,
-            assignee=assignee,
-            created_after=created_after,
-            created_before=created_before,
-            search=search,
-            sort=sort,
-            limit=limit if limit is not None else (0 if machine else 50),
-        )
+        flt = desk.filter(**filters, sort=sort, limit=limit if limit is not None else (0 if machine else 50))
         rows, total = desk.list_tickets(flt)
         zone, now = desk.policy.zone, desk.now
     if json_:
@@ -234,13 +263,12 @@ def log(
     check_limit(limit)
     if limit is None:
         limit = 0 if ticket_id else 50
-    with open_desk(ctx) as desk:
-        events = desk.log(ticket_id, limit or None)
-        zone, now = desk.policy.zone, desk.now
-    if json_:
-        emit_json(events)
-        return
-    console().print(events_table(events, zone, with_ticket=ticket_id is None, now=now))
+    desk_command(
+        ctx,
+        json_,
+        lambda desk: desk.log(ticket_id, limit or None),
+        lambda events, zone, now: console().print(events_table(events, zone, with_ticket=ticket_id is None, now=now)),
+    )
 
 
 # ---- working a ticket ----------------------------------------------------------------
@@ -257,12 +285,7 @@ def reply(
     """Reply to the customer (the first reply is the first response) or add a note."""
     ticket_id = parse_ticket_id(ticket)
     text = read_text_arg(message, "--message")
-    with open_desk(ctx) as desk:
-        data = desk.reply(ticket_id, text, internal=internal)
-    if json_:
-        emit_json(data)
-    else:
-        _print_ticket_line(data, "noted on" if internal else "replied to")
+    desk_command(ctx, json_, lambda desk: desk.reply(ticket_id, text, internal=internal), ticket_line("noted on" if internal else "replied to"))
 
 
 @app.command()
@@ -274,48 +297,28 @@ def assign(
 ) -> None:
     """Give a ticket to an agent."""
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        data = desk.assign(ticket_id, to)
-    if json_:
-        emit_json(data)
-    else:
-        _print_ticket_line(data, "assigned")
+    desk_command(ctx, json_, lambda desk: desk.assign(ticket_id, to), ticket_line("assigned"))
 
 
 @app.command()
 def wait(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
     """Mark a ticket pending: waiting on the customer (pauses the resolution clock)."""
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        data = desk.wait(ticket_id)
-    if json_:
-        emit_json(data)
-    else:
-        _print_ticket_line(data, "waiting on the customer:")
+    desk_command(ctx, json_, lambda desk: desk.wait(ticket_id), ticket_line("waiting on the customer:"))
 
 
 @app.command()
 def resume(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
     """Take a pending ticket back (restarts the resolution clock)."""
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        data = desk.resume(ticket_id)
-    if json_:
-        emit_json(data)
-    else:
-        _print_ticket_line(data, "resumed")
+    desk_command(ctx, json_, lambda desk: desk.resume(ticket_id), ticket_line("resumed"))
 
 
 @app.command()
 def reopen(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
     """Reopen a resolved or closed ticket, if the policy's reopen window allows."""
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        data = desk.reopen(ticket_id)
-    if json_:
-        emit_json(data)
-    else:
-        _print_ticket_line(data, "reopened")
+    desk_command(ctx, json_, lambda desk: desk.reopen(ticket_id), ticket_line("reopened"))
 
 
 def _ids_from_stdin() -> list[int]:
@@ -345,19 +348,13 @@ def _ids_from_stdin() -> list[int]:
 
 
 @app.command()
+@with_filters("close")
 def close(
     ctx: typer.Context,
     tickets: Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="Ticket numbers.", show_default=False)] = None,
     reason: Annotated[str, typer.Option("--reason", "-r", metavar="REASON", help="resolved, duplicate, out-of-scope, incomplete, no-response or abuse.")] = "resolved",
     stdin: Annotated[bool, typer.Option("--stdin", help="Read ids (one a line) or `list --json` output from standard input.")] = False,
-    status: Annotated[str | None, typer.Option(metavar="STATUSES", help="Filter: statuses, comma-separated.")] = None,
-    priority: Annotated[str | None, typer.Option(metavar="NAMES", help="Filter: priorities.")] = None,
-    department: Annotated[str | None, typer.Option(metavar="NAMES", help="Filter: departments.")] = None,
-    customer: Annotated[str | None, typer.Option(metavar="EMAIL", help="Filter: one customer.")] = None,
-    assignee: Annotated[str | None, typer.Option(metavar="LOGIN", help="Filter: an agent, 'me' or 'none'.")] = None,
-    created_after: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filter: filed at or after.")] = None,
-    created_before: Annotated[str | None, typer.Option(metavar="INSTANT", help="Filter: filed before.")] = None,
-    search: Annotated[str | None, typer.Option(metavar="TEXT", help="Filter: words in subject or description.")] = None,
+    filters: TicketFilters | None = None,  # always given, by with_filters
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help=f"Do not ask before closing more than {CONFIRM_CLOSE_ABOVE}.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -370,16 +367,6 @@ def close(
     from supportdesk.model import parse_close_reason
 
     close_reason = parse_close_reason(reason)
-    filters = dict(
-        status=status,
-        priority=priority,
-        department=department,
-        customer=customer,
-        assignee=assignee,
-        created_after=created_after,
-        created_before=created_before,
-        search=search,
-    )
     has_filters = any(v is not None for v in filters.values())
     sources = sum([bool(tickets), stdin, has_filters])
     if sources != 1:

@@ -12,16 +12,16 @@ from supportdesk.cli.app import (
     JsonOption,
     app,
     console,
+    desk_command,
     emit_json,
     open_desk,
     say,
+    sub_app,
 )
 from supportdesk.cli.tickets import TicketId, parse_ticket_id
 
-sla_app = typer.Typer(help="SLA clocks: where a ticket's targets come from and how its time was counted.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(sla_app, name="sla")
-customer_app = typer.Typer(help="The desk's customers.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(customer_app, name="customer")
+sla_app = sub_app("sla", "SLA clocks: where a ticket's targets come from and how its time was counted.")
+customer_app = sub_app("customer", "The desk's customers.")
 
 
 def render_triage(view, desk_name: str, zone, width: int):
@@ -119,12 +119,10 @@ def sla_explain(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False)
     """A ticket's clocks as a timeline: started, paused, resumed, stopped; the open time
     counted; the target, where it came from, and whether it was met."""
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        story = desk.explain(ticket_id)
-        zone, now = desk.policy.zone, desk.now
-    if json_:
-        emit_json(story)
-        return
+    desk_command(ctx, json_, lambda desk: desk.explain(ticket_id), _print_explained)
+
+
+def _print_explained(story, zone, now) -> None:
     from supportdesk.cli.render import explain_text
 
     typer.echo(explain_text(story, zone, now))
@@ -146,30 +144,31 @@ def escalate(
     if auto:
         if ticket or to or reason:
             raise InvalidInput("--auto escalates every breached ticket; leave out ID, --to and --reason")
-        with open_desk(ctx) as desk:
-            result = desk.escalate_auto(dry_run=dry_run)
-        if json_:
-            emit_json(result)
-            return
-        verb = "would escalate" if dry_run else "escalated"
-        for item in result["escalated"][:50]:
-            who = item["after"]["assignee"] or "nobody on duty"
-            typer.echo(f"#{item['id']}: level {item['before']['level']} → {item['after']['level_name']} ({who})")
-        if len(result["escalated"]) > 50:
-            typer.echo(f"… and {len(result['escalated']) - 50} more")
-        say(f"{verb} {len(result['escalated'])} ticket(s); {len(result['skipped'])} already at the top level; {result['notifications']} notification(s) {'would be ' if dry_run else ''}queued")
+        desk_command(ctx, json_, lambda desk: desk.escalate_auto(dry_run=dry_run), _print_escalated)
         return
     if dry_run:
         raise InvalidInput("--dry-run goes with --auto")
     if not ticket or not to:
         raise InvalidInput("give a ticket and a level: escalate ID --to LEVEL --reason TEXT (or escalate --auto)")
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        data = desk.escalate(ticket_id, to, reason or "")
-    if json_:
-        emit_json(data)
-    else:
-        say(f"escalated #{ticket_id} to {to}; assignee {data['assignee'] or '-'}")
+    desk_command(
+        ctx,
+        json_,
+        lambda desk: desk.escalate(ticket_id, to, reason or ""),
+        lambda data, zone, now: say(f"escalated #{ticket_id} to {to}; assignee {data['assignee'] or '-'}"),
+    )
+
+
+def _print_escalated(result, zone, now) -> None:
+    """What `escalate --auto` did (or would do, with --dry-run): a line a ticket, then the counts."""
+    dry_run = result["dry_run"]
+    verb = "would escalate" if dry_run else "escalated"
+    for item in result["escalated"][:50]:
+        who = item["after"]["assignee"] or "nobody on duty"
+        typer.echo(f"#{item['id']}: level {item['before']['level']} → {item['after']['level_name']} ({who})")
+    if len(result["escalated"]) > 50:
+        typer.echo(f"… and {len(result['escalated']) - 50} more")
+    say(f"{verb} {len(result['escalated'])} ticket(s); {len(result['skipped'])} already at the top level; {result['notifications']} notification(s) {'would be ' if dry_run else ''}queued")
 
 
 @app.command()
@@ -183,12 +182,10 @@ def outbox(
     from supportdesk.query import check_limit
 
     check_limit(limit)
-    with open_desk(ctx) as desk:
-        rows = desk.outbox(pending, limit)
-        zone, now = desk.policy.zone, desk.now
-    if json_:
-        emit_json(rows)
-        return
+    desk_command(ctx, json_, lambda desk: desk.outbox(pending, limit), _print_outbox)
+
+
+def _print_outbox(rows, zone, now) -> None:
     if not rows:
         say("the outbox is empty")
         return
@@ -210,12 +207,11 @@ def priority(
 ) -> None:
     """Change a ticket's priority; its deadlines are recomputed and recorded."""
     ticket_id = parse_ticket_id(ticket)
-    with open_desk(ctx) as desk:
-        data = desk.set_priority(ticket_id, name, reason)
-        zone, now = desk.policy.zone, desk.now
-    if json_:
-        emit_json(data)
-        return
+    desk_command(ctx, json_, lambda desk: desk.set_priority(ticket_id, name, reason), _print_priority)
+
+
+def _print_priority(data, zone, now) -> None:
+    """`#12 is now urgent; respond by 14:30 (in 1 h), resolve by …`."""
     from supportdesk.cli.history import local_short
 
     if data.get("first_response_at"):
@@ -226,7 +222,7 @@ def priority(
         resolve = f"resolve by {local_short(data['resolve_by'], zone, now)}"
     else:
         resolve = "resolution clock paused" if data.get("paused_at") else "no resolution deadline"
-    say(f"#{ticket_id} is now {data['priority']}; {respond}, {resolve}")
+    say(f"#{data['id']} is now {data['priority']}; {respond}, {resolve}")
 
 
 @customer_app.command("package")
@@ -237,10 +233,10 @@ def customer_package(
     json_: JsonOption = False,
 ) -> None:
     """Give a customer an SLA package; their open tickets' deadlines are recomputed."""
-    with open_desk(ctx) as desk:
-        result = desk.set_package(email, None if package.strip().lower() == "none" else package)
-    if json_:
-        emit_json(result)
-    else:
-        say(f"{result['customer']} now has package {result['package'] or 'none'}; {result['recomputed']} open ticket(s) got new deadlines")
+    desk_command(
+        ctx,
+        json_,
+        lambda desk: desk.set_package(email, None if package.strip().lower() == "none" else package),
+        lambda result, zone, now: say(f"{result['customer']} now has package {result['package'] or 'none'}; {result['recomputed']} open ticket(s) got new deadlines"),
+    )
 

@@ -20,7 +20,9 @@ from supportdesk.model import (
     Message,
     TicketChange,
 )
-from supportdesk.policy import Policy, load_policy, policy_digest
+from supportdesk.clock import Calendars
+from supportdesk.policy import Policy
+from supportdesk.policy_compiled import compile_policy, stored_policy
 from supportdesk.store import Store
 from supportdesk.timetext import format_local, from_utc_text, parse_instant, to_utc_text
 
@@ -85,9 +87,23 @@ class DeskContext:
         self._policy_version = policy_version
         self.created = False  # True when opening made a new default desk
         store.on_begin = self._began
-        current = policy.__dict__.get("_holiday_cache")
-        if not (isinstance(current, StoredHolidays) and current.store is store):
-            policy.use_holiday_cache(StoredHolidays(store))
+
+    def _transaction(self) -> Any:
+        """The store's transaction, with this desk taking its instant once the lock is
+        held (desks made by `at` and `acting_as` share the store: the one writing decides)."""
+        self.store.on_begin = self._began
+        return self.store.transaction()
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in force (frozen; never written to)."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self._policy = policy
+        # The desk owns the compiled calendars of its policy, reading holidays from its store.
+        self.calendars = Calendars(policy, StoredHolidays(self.store))
 
     def _set_now(self, now: datetime) -> None:
         self.now = now.astimezone(UTC).replace(microsecond=0)
@@ -114,8 +130,7 @@ class DeskContext:
         latest = self.store.latest_policy()
         if latest is None or latest["id"] == self._policy_version:
             return
-        self.policy = load_policy(latest["toml"], f"policy version {latest['id']}", verify_holidays=False)
-        self.policy.use_holiday_cache(StoredHolidays(self.store))
+        self.policy = stored_policy(latest)
         self._policy_version = latest["id"]
 
     @property
@@ -188,7 +203,7 @@ class DeskContext:
             policy_row = store.latest_policy()
             if policy_row is None:
                 raise InvalidInput(f"the desk {location.path} has no policy; apply one with `supportdesk policy apply FILE`")
-            policy = load_policy(policy_row["toml"], f"policy version {policy_row['id']}", verify_holidays=False)
+            policy = stored_policy(policy_row)
             now = resolve_now(now_text, policy, clock())
             agent = store.agent_by_login(login)
             if agent is None or not agent["active"]:
@@ -215,7 +230,7 @@ class DeskContext:
     ) -> Self:
         """Create a desk with a policy (the default one if none) and its first admin; the
         file appears at `path` only once it is complete."""
-        from supportdesk.policy import DEFAULT_POLICY_PATH
+        from supportdesk.policy import DEFAULT_POLICY_PATH, load_policy, policy_digest
 
         if policy_text is None:
             policy_text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
@@ -236,6 +251,7 @@ class DeskContext:
                         "source": policy_source,
                         "sha256": policy_digest(policy_text),
                         "toml": policy_text,
+                        "compiled": compile_policy(policy),
                     }
                 )
                 store.insert_events(
@@ -321,7 +337,7 @@ class DeskContext:
 
     def _clock_values(self, row: dict[str, Any], **changes: Any) -> dict[str, Any]:
         """The deadline columns of a ticket row after `changes`, under the desk's policy."""
-        return sla.plan_for_row(self.policy, row, self.now, **changes) | {"policy_version": self.policy_version_id}
+        return sla.plan_for_row(self.calendars, row, self.now, **changes) | {"policy_version": self.policy_version_id}
 
     def _deadline_event(self, values: dict[str, Any], reason: str, before: dict[str, Any] | None = None, ticket_id: int | None = None) -> Event:
         """An event saying which targets apply, where they come from, and the deadlines."""
@@ -338,19 +354,19 @@ class DeskContext:
         self,
         rows: list[dict[str, Any]],
         reason: str,
-        policy: Policy | None = None,
+        calendars: Calendars | None = None,
         planned: dict[int, tuple[str, dict[str, Any]]] | None = None,
         restamp: bool = False,
     ) -> list[TicketChange]:
         """Changes that bring open tickets' deadlines in line with the policy (only those
         that move). `planned` holds deadlines worked out earlier, by ticket id with the
         `updated_at` they were worked out from; they are used while still current."""
-        policy = policy or self.policy
+        calendars = calendars or self.calendars
         planned = planned or {}
         changes = []
         for row in rows:
             known = planned.get(row["id"])
-            fresh = known[1] if known and known[0] == row["updated_at"] else sla.plan_for_row(policy, row, self.now)
+            fresh = known[1] if known and known[0] == row["updated_at"] else sla.plan_for_row(calendars, row, self.now)
             values = fresh | {"policy_version": self.policy_version_id}
             # Only tickets whose deadlines move change (and get an event); the others keep
             # the policy version their deadlines came from.
@@ -366,7 +382,7 @@ class DeskContext:
     def _writing(self, dry_run: bool):
         from contextlib import nullcontext
 
-        return nullcontext() if dry_run else self.store.transaction()
+        return nullcontext() if dry_run else self._transaction()
 
     def _require_admin(self, what: str) -> None:
         require_admin(self.actor, what)

@@ -8,12 +8,10 @@ from typing import Any
 
 from supportdesk import notices, sla
 from supportdesk.desk.context import DeskContext
-from supportdesk.errors import InvalidInput, NotFound, Refused
+from supportdesk.desk.tickets import active_row
+from supportdesk.errors import InvalidInput, NotFound
 from supportdesk.escalation import Staffing
-from supportdesk.model import (
-    ACTIVE_STATUSES,
-    TicketChange,
-)
+from supportdesk.model import TicketChange
 from supportdesk.query import check_limit, check_names
 from supportdesk.timetext import to_utc_text
 from supportdesk.triage import Triage, annotate
@@ -128,12 +126,8 @@ class Escalation(DeskContext):
         if not reason.strip():
             raise InvalidInput("say why with --reason TEXT")
         level = self._level_index(level_name.strip().lower())
-        with self.store.transaction():
-            row = self.store.ticket(ticket_id)
-            if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
-                raise Refused(f"ticket #{ticket_id} is {row['status']}: reopen it before escalating")
-            if row["escalation_level"] == level:
-                raise Refused(f"ticket #{ticket_id} is already at level {level_name}")
+        with self._transaction():
+            row = active_row(self.store, ticket_id, "escalation_level", level, inactive="reopen it before escalating", same=f"at level {level_name}")
             change, notice, _ = self._escalation_change(row, level, reason.strip(), self._staffing(), automatic=False)
             self.store.apply(change)
             self.store.insert_outbox([notice] if notice else [])

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from supportdesk.clock import Calendar, Calendars
 from supportdesk.desk.context import DeskContext
 from supportdesk.errors import InvalidInput, NotFound, Refused
 from supportdesk.policy import Policy
 from supportdesk.timetext import from_utc_text, parse_instant, to_utc_text
+
+if TYPE_CHECKING:
+    from supportdesk.oncall import OnCall
 
 
 @dataclass
@@ -20,10 +24,16 @@ class TimeDesk:
     policy: Policy
     now: datetime
     overrides: tuple[Any, ...] = ()
+    calendars: Calendars | None = None  # the desk's, when it has one; else built here
 
-    def calendar(self, name: str | None = None):
+    def __post_init__(self) -> None:
+        if self.calendars is None:
+            self.calendars = Calendars(self.policy)
+
+    def calendar(self, name: str | None = None) -> Calendar:
         """A compiled calendar of the policy (the office calendar when unnamed)."""
-        return self.policy.calendar(name)
+        assert self.calendars is not None
+        return self.calendars(name)
 
     def instant(self, text: str | None) -> datetime:
         """An instant given by the user, read in the desk's zone; `now` when absent."""
@@ -31,13 +41,14 @@ class TimeDesk:
             return self.now
         return parse_instant(text, self.policy.zone, self.now)
 
-    def oncall(self):
+    def oncall(self) -> OnCall:
         """The policy's on-call layers with the desk's overrides."""
         if not self.policy.layers:
             raise NotFound(
                 "this policy defines no on-call; add [rotations.NAME] and [[oncall]] layers to it"
             )
-        return self.policy.oncall(self.overrides)
+        assert self.calendars is not None
+        return self.calendars.oncall(self.overrides)
 
 
 class OnCallAdmin(DeskContext):
@@ -53,7 +64,7 @@ class OnCallAdmin(DeskContext):
             )
             for r in self.store.overrides()
         )
-        return TimeDesk(self.policy, self.now, overrides)
+        return TimeDesk(self.policy, self.now, overrides, self.calendars)
 
     def overrides(self, include_past: bool = False) -> list[dict[str, Any]]:
         """On-call overrides, current and future (or all)."""
@@ -108,7 +119,7 @@ class OnCallAdmin(DeskContext):
             "created_by": self.actor.label,
             "created_at": self.now_text,
         }
-        with self.store.transaction():
+        with self._transaction():
             same = next(
                 (
                     o for o in self.store.overrides()
@@ -127,7 +138,7 @@ class OnCallAdmin(DeskContext):
 
     def remove_override(self, override_id: int) -> dict[str, Any]:
         """Cancel an override (kept in the desk, marked removed)."""
-        with self.store.transaction():
+        with self._transaction():
             row = self.store.override(override_id)
             self.store.remove_override(override_id, self.actor.label, self.now_text)
             self.store.insert_events([self._event("oncall_override_removed", {"id": override_id, "layer": row["layer"], "person": row["person"]})])

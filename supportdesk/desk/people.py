@@ -27,7 +27,7 @@ class People(DeskContext):
         address = check_email(email)
         if package is not None and package not in {p.name for p in self.policy.packages}:
             raise InvalidInput(f"unknown package {package!r}; this policy has: {', '.join(p.name for p in self.policy.packages) or 'none'}")
-        with self.store.transaction():
+        with self._transaction():
             if self.store.customer_by_email(address):
                 raise Refused(f"customer {address} already exists")
             self.store.insert_customer({"email": address, "name": name, "package": package, "created_at": self.now_text})
@@ -43,7 +43,7 @@ class People(DeskContext):
         if role not in AGENT_ROLES:
             raise InvalidInput(f"unknown role {role!r}; use one of: {', '.join(AGENT_ROLES)}")
         address = check_email(email) if email else None
-        with self.store.transaction():
+        with self._transaction():
             if self.store.agent_by_login(login):
                 raise Refused(f"agent {login} already exists")
             self.store.insert_agent(
@@ -60,7 +60,7 @@ class People(DeskContext):
             known = tuple(p.name for p in self.policy.packages)
             if package not in known:
                 raise InvalidInput(f"unknown package {package!r}; this policy has: {', '.join(known) or 'none'}")
-        with self.store.transaction():
+        with self._transaction():
             customer = self.store.customer_by_email(address)
             if customer is None:
                 raise NotFound(f"no customer {address}; customers appear when they first file a ticket")

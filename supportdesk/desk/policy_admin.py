@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from supportdesk import sla
+from supportdesk.clock import Calendars
 from supportdesk.desk.context import DeskContext, StoredHolidays
 from supportdesk.errors import Refused
 from supportdesk.policy import load_policy, policy_digest
+from supportdesk.policy_compiled import compile_policy
 
 
 class PolicyAdmin(DeskContext):
@@ -30,18 +32,18 @@ class PolicyAdmin(DeskContext):
         tickets' deadlines under it, in one transaction (admins only)."""
         self._require_admin("apply a policy")
         policy = load_policy(text, source)
-        policy.use_holiday_cache(StoredHolidays(self.store))
+        calendars = Calendars(policy, StoredHolidays(self.store))
         digest = policy_digest(text)
         # The expensive part — holidays and every open ticket's new deadlines — is worked
         # out before the write lock; inside it only tickets changed meanwhile are redone.
         holidays = self._missing_holidays(policy)
         known = (set(policy.priority_names), set(policy.channel_names))
         planned = {
-            r["id"]: (r["updated_at"], sla.plan_for_row(policy, r, self.now))
+            r["id"]: (r["updated_at"], sla.plan_for_row(calendars, r, self.now))
             for r in self.store.active_tickets()
             if r["priority"] in known[0] and r["channel"] in known[1]  # else refused below
         }
-        with self.store.transaction():
+        with self._transaction():
             current = self.store.latest_policy()
             if current is not None and current["sha256"] == digest:
                 return {"version": current["id"], "changed": False, "name": policy.name, "recomputed": 0}
@@ -52,14 +54,15 @@ class PolicyAdmin(DeskContext):
                     listed = ", ".join(f"{name} ({n} open)" for name, n in sorted(lost.items()))
                     raise Refused(f"the new policy has no {what} {listed}; keep it in the policy or move those tickets first")
             version = self.store.insert_policy_version(
-                {"applied_at": self.now_text, "applied_by": self.actor.label, "source": source, "sha256": digest, "toml": text}
+                {"applied_at": self.now_text, "applied_by": self.actor.label, "source": source, "sha256": digest, "toml": text, "compiled": compile_policy(policy)}
             )
             self._cache_holidays(holidays)
             self._policy_version = version
-            changes = self._recompute(self.store.active_tickets(), f"policy version {version}", policy, planned)
+            changes = self._recompute(self.store.active_tickets(), f"policy version {version}", calendars, planned)
             self.store.apply_many(changes)
             self.store.insert_events(
                 [self._event("policy_applied", {"version": version, "source": source, "recomputed": len(changes), "before": {"version": current["id"] if current else None}, "after": {"version": version}})]
             )
         self.policy = policy
+        self.calendars = calendars  # keep the calendars built while planning
         return {"version": version, "changed": True, "name": policy.name, "recomputed": len(changes)}

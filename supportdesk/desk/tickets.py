@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportdesk import sla
 from supportdesk.desk.context import DeskContext
@@ -28,6 +28,9 @@ from supportdesk.model import (
 from supportdesk.query import Filter, build_filter, check_email, check_names
 from supportdesk.text import check_body, check_fields, check_line
 from supportdesk.timetext import from_utc_text
+
+if TYPE_CHECKING:
+    from supportdesk.store import Store
 
 # What closing needs to know of each ticket (every column it may change, with their
 # previous values for the events): enough to read 10 000 of them quickly.
@@ -72,6 +75,18 @@ class CloseOutcome:
             "tickets": self.changed,
             "skipped_tickets": self.skipped,
         }
+
+
+def active_row(store: Store, ticket_id: int, column: str, new: Any, *, inactive: str, same: str) -> dict[str, Any]:
+    """The row of a ticket whose `column` is to become `new`, read in the caller's
+    transaction: refused when the ticket is no longer active (`inactive` says what to do)
+    or when `column` is `new` already (`same` says what it is)."""
+    row = store.ticket(ticket_id)
+    if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
+        raise Refused(f"ticket #{ticket_id} is {row['status']}: {inactive}")
+    if row[column] == new:
+        raise Refused(f"ticket #{ticket_id} is already {same}")
+    return row
 
 
 class Tickets(DeskContext):
@@ -128,7 +143,7 @@ class Tickets(DeskContext):
         category = check_line(draft.category, "--category", limit=100) if draft.category is not None else None
         service = check_line(draft.service, "--service", limit=200) if draft.service is not None else None
         email = check_email(draft.customer)
-        with self.store.transaction():
+        with self._transaction():
             policy = self.policy  # the version in force now that the write lock is held
             priority = check_names("priority", (draft.priority or policy.default_priority,), policy.priority_names)[0]
             department = check_names("department", (draft.department or policy.default_department,), policy.department_names)[0]
@@ -140,7 +155,7 @@ class Tickets(DeskContext):
             else:
                 customer_id = customer["id"]
             deadlines = sla.plan(
-                policy,
+                self.calendars,
                 priority=priority,
                 channel=channel,
                 package=customer["package"] if customer else None,
@@ -183,7 +198,7 @@ class Tickets(DeskContext):
     def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> TicketRecord:
         """Add a public reply (the first one is the first response) or an internal note."""
         body = check_body(text, "the message", max_bytes=self.policy.body_max_bytes)
-        with self.store.transaction():
+        with self._transaction():
             row = self.store.ticket(ticket_id)
             self.store.apply(self._reply_change(row, body, internal))
         return self.ticket(ticket_id)
@@ -215,7 +230,7 @@ class Tickets(DeskContext):
 
     def assign(self, ticket_id: int, to: str) -> TicketRecord:
         """Give a ticket to an agent (`me`, a login, or `none` to unassign)."""
-        with self.store.transaction():
+        with self._transaction():
             row = self.store.ticket(ticket_id)
             self.store.apply(self._assign_change(row, to))
         return self.ticket(ticket_id)
@@ -240,7 +255,7 @@ class Tickets(DeskContext):
         return self._change(row, {"assignee_id": agent_id}, [event])
 
     def _move(self, ticket_id: int, action: Action, kind: str) -> dict[str, Any]:
-        with self.store.transaction():
+        with self._transaction():
             row = self.store.ticket(ticket_id)
             status = transition(ticket_id, row["status"], action)
             self._check_order(row)
@@ -249,7 +264,7 @@ class Tickets(DeskContext):
                 values["paused_at"] = self.now_text
             elif row["paused_at"] is not None:
                 values["paused_at"] = None
-                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, row["paused_at"], self.now)
+                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.calendars, row, row["paused_at"], self.now)
             values |= self._clock_values(row, **values)
             details = {"before": {"status": row["status"], "resolve_by": row["resolve_by"]}, "after": {"status": status.value, "resolve_by": values["resolve_by"]}}
             if "paused_seconds" in values:
@@ -267,7 +282,7 @@ class Tickets(DeskContext):
 
     def reopen(self, ticket_id: int) -> TicketRecord:
         """Reopen a resolved or closed ticket, within the policy's reopen window."""
-        with self.store.transaction():
+        with self._transaction():
             row = self.store.ticket(ticket_id)
             self.store.apply(self._reopen_change(row))
         return self.ticket(ticket_id)
@@ -307,7 +322,7 @@ class Tickets(DeskContext):
             "close_reason": None,
         }
         if ended is not None:
-            values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, ended, self.now)
+            values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.calendars, row, ended, self.now)
         values |= self._clock_values(row, **values)
         return self._change(row, values, [event])
 
@@ -380,7 +395,7 @@ class Tickets(DeskContext):
             if row["paused_at"] is not None:
                 # The pause ends with the ticket: its open time counts as paused, so a
                 # reopen later starts from the deadline the ticket had when it closed.
-                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.policy, row, row["paused_at"], self.now)
+                values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.calendars, row, row["paused_at"], self.now)
             stopped = (["respond"] if row["first_response_at"] is None else []) + (["resolve"] if before != Status.RESOLVED else [])
             breached = sla.breaches(row, now, stopped)
             values |= breached
@@ -404,12 +419,8 @@ class Tickets(DeskContext):
         """Change a ticket's priority; its deadlines are recomputed in the same transaction."""
         name = check_names("priority", (priority,), self.policy.priority_names)[0]
         reason = check_line(reason, "--reason", required=False)
-        with self.store.transaction():
-            row = self.store.ticket(ticket_id)
-            if row["status"] not in [s.value for s in ACTIVE_STATUSES]:
-                raise Refused(f"ticket #{ticket_id} is {row['status']}: its priority no longer matters; reopen it first")
-            if row["priority"] == name:
-                raise Refused(f"ticket #{ticket_id} is already {name}")
+        with self._transaction():
+            row = active_row(self.store, ticket_id, "priority", name, inactive="its priority no longer matters; reopen it first", same=name)
             values = {"priority": name} | self._clock_values(row, priority=name)
             events = [
                 self._event("priority", {"before": {"priority": row["priority"]}, "after": {"priority": name}, "reason": reason.strip()}),
@@ -422,4 +433,4 @@ class Tickets(DeskContext):
         """The ticket's clocks as a timeline replayed from its events."""
         row = self.store.ticket(ticket_id)
         events = [event_json(e) for e in self.store.events(ticket_id)]
-        return sla.explain(self.policy, row, events, self.now) | {"subject": row["subject"], "status": row["status"], "priority": row["priority"]}
+        return sla.explain(self.calendars, row, events, self.now) | {"subject": row["subject"], "status": row["status"], "priority": row["priority"]}
