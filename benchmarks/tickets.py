@@ -12,12 +12,9 @@ benchmarks/RESULTS.md (section "tickets").
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, timed, timing_table, write_section  # noqa: E402
+from results import command_env, finish, fresh, machine, medians, supportdesk_command, timed, timing_table, workspace  # noqa: E402
 
 from supportdesk.desk import Desk  # noqa: E402
 from supportdesk.timetext import to_utc_text  # noqa: E402
@@ -137,16 +134,13 @@ def main() -> None:
     parser.add_argument("--keep", metavar="DIR", help="build the desk in DIR and keep it")
     args = parser.parse_args()
 
-    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sd-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    path = workdir / "desk.db"
-    if path.exists():
-        path.unlink()
+    workdir = workspace(args.keep, "sd-bench-")
+    path = fresh(workdir / "desk.db")
     print(f"building a desk of {args.tickets:,} tickets in {path} …", flush=True)
     build_seconds = build(path, args.tickets)
     print(f"built in {build_seconds:.1f} s", flush=True)
 
-    exe = shutil.which("supportdesk", path=str(Path(sys.executable).parent)) or "supportdesk"
+    exe = supportdesk_command()
     env = command_env(SUPPORTDESK_DB=str(path), SUPPORTDESK_NOW="2026-11-20T12:00", NO_COLOR="1")
     import sqlite3
 
@@ -155,16 +149,12 @@ def main() -> None:
     active = [r[0] for r in conn.execute("SELECT id FROM tickets WHERE status IN ('new','open','pending') ORDER BY random()")]
     conn.close()
 
-    results: list[tuple[str, float, int]] = [("build", build_seconds, 1)]
     commands = {
-        "supportdesk --help": [exe, "--help"],
-        "supportdesk show ID": [exe, "show", str(some_id)],
-        "supportdesk list --status open --limit 50": [exe, "list", "--status", "open", "--limit", "50"],
+        "supportdesk --help": ([exe, "--help"], env),
+        "supportdesk show ID": ([exe, "show", str(some_id)], env),
+        "supportdesk list --status open --limit 50": ([exe, "list", "--status", "open", "--limit", "50"], env),
     }
-    for label, argv in commands.items():
-        timed(argv, env)  # warm the page cache once
-        runs = [timed(argv, env) for _ in range(args.runs)]
-        results.append((label, statistics.median(runs), len(runs)))
+    results = [("build", build_seconds, 1)] + [(label, seconds, args.runs) for label, seconds in medians(commands, args.runs).items()]
 
     close_runs = []
     for run in range(min(3, len(active) // 10_000)):
@@ -174,15 +164,10 @@ def main() -> None:
         results.append(("supportdesk close <10 000 ids>", statistics.median(close_runs), len(close_runs)))
 
     table = timing_table(
-        f"Desk of {args.tickets:,} tickets; {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
-        f"{datetime.now(UTC):%Y-%m-%d}. Median wall time of whole processes.",
+        f"Desk of {args.tickets:,} tickets; {machine()}. Median wall time of whole processes.",
         [(label, seconds, runs, BUDGETS.get(label)) for label, seconds, runs in results],
     )
-    print()
-    print(table)
-    write_section("tickets", f"Tickets ({args.tickets:,})", table)
-    if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
+    finish("tickets", f"Tickets ({args.tickets:,})", table, None if args.keep else workdir)
 
 
 if __name__ == "__main__":

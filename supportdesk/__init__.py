@@ -39,8 +39,21 @@ _API = {
 
 if TYPE_CHECKING:
     from supportdesk.desk import CloseOutcome, Desk, TicketDraft  # noqa: F401  (re-exported lazily)
-    from supportdesk.errors import DeskUnavailable, ExitCode, InvalidInput, NotFound, Refused, SupportdeskError  # noqa: F401  (re-exported lazily)
-    from supportdesk.model import CloseReason, EventRecord, MessageRecord, Status, TicketRecord  # noqa: F401  (re-exported lazily)
+    from supportdesk.errors import (  # noqa: F401  (re-exported lazily)
+        DeskUnavailable,
+        ExitCode,
+        InvalidInput,
+        NotFound,
+        Refused,
+        SupportdeskError,
+    )
+    from supportdesk.model import (  # noqa: F401  (re-exported lazily)
+        CloseReason,
+        EventRecord,
+        MessageRecord,
+        Status,
+        TicketRecord,
+    )
     from supportdesk.triage import Triage  # noqa: F401  (re-exported lazily)
 
 

@@ -19,7 +19,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from supportdesk.errors import InvalidInput
-from supportdesk.policy_schema import BOOL, CLOCK_TIME, CLOSED_DATES, HOLIDAYS, SPECIAL_HOURS, WEEK, ZONE, key
+from supportdesk.frozen import Record, record
+from supportdesk.policy_schema import (
+    BOOL,
+    CLOCK_TIME,
+    CLOSED_DATES,
+    HOLIDAYS,
+    SPECIAL_HOURS,
+    WEEK,
+    ZONE,
+    key,
+)
 from supportdesk.timetext import WEEKDAYS, format_hours, local_to_utc
 
 MINUTES_PER_DAY = 1440
@@ -143,16 +153,16 @@ def _weekday_spellings(index: int) -> set[str]:
     return {WEEKDAYS[index], full}
 
 
-@dataclass(frozen=True)
-class HolidayRule:
+@record
+class HolidayRule(Record):
     """Public holidays from python-holidays: a country, optionally a subdivision."""
 
     country: str
     subdivision: str | None = None
 
 
-@dataclass(frozen=True)
-class CalendarSpec:
+@record
+class CalendarSpec(Record):
     """A business calendar as the policy states it (`[calendars.NAME]`)."""
 
     name: str
@@ -190,8 +200,8 @@ class CalendarSpec:
         )
 
 
-@dataclass(frozen=True)
-class DayInfo:
+@record
+class DayInfo(Record):
     """What a local date looks like on a calendar."""
 
     day: date
@@ -206,8 +216,8 @@ class DayInfo:
 # ---- holidays ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class YearHolidays:
+@record
+class YearHolidays(Record):
     """One year of a country's public holidays and half days, by local date."""
 
     public: dict[date, str]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from supportdesk.frozen import Record, record
 
 DB_ENV = "SUPPORTDESK_DB"
 NOW_ENV = "SUPPORTDESK_NOW"
@@ -12,8 +13,8 @@ USER_ENV = "SUPPORTDESK_USER"
 DB_FILENAME = "desk.db"
 
 
-@dataclass(frozen=True)
-class DeskLocation:
+@record
+class DeskLocation(Record):
     """A desk path and whether the user named it (a named desk must already exist)."""
 
     path: Path

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from supportdesk.config import examples_dir
 from supportdesk.desk import Desk, TicketDraft
 from supportdesk.errors import InvalidInput
+from supportdesk.frozen import Record, record
 from supportdesk.model import Actor, parse_close_reason
 from supportdesk.store import Store
 from supportdesk.timetext import parse_duration, to_utc_text
@@ -22,8 +22,8 @@ DEMO_FILE = "demo/tickets.toml"
 HISTORY = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class _Step:
+@record
+class _Step(Record):
     at: datetime
     order: int
     ticket: int  # index into the script's tickets

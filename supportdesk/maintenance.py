@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound, Refused
+from supportdesk.frozen import Record, record
 from supportdesk.store import Store
 
 # The deadline columns `check` recomputes for every open ticket.
@@ -184,8 +185,8 @@ def _discard(temp: Path) -> None:
 # ---- check ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
+@record
+class Problem(Record):
     """One thing `check` found wrong, and where."""
 
     check: str  # integrity | foreign-keys | history | deadlines

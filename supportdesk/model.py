@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any, TypedDict
 
 from supportdesk.errors import InvalidInput, Refused
+from supportdesk.frozen import Record, record
 
 
 class Status(StrEnum):
@@ -137,8 +138,8 @@ def parse_statuses(text: str) -> tuple[Status, ...]:
     return tuple(dict.fromkeys(result))
 
 
-@dataclass(frozen=True)
-class Actor:
+@record
+class Actor(Record):
     """Who does something: an agent (by login), a customer (by e-mail) or the system."""
 
     kind: str  # "agent" | "customer" | "reseller" | "system"
@@ -152,8 +153,8 @@ class Actor:
         return f"{self.kind}:{self.name}"
 
 
-@dataclass(frozen=True)
-class Event:
+@record
+class Event(Record):
     """One entry of a ticket's history: who did what, when, with before/after."""
 
     kind: str
@@ -163,8 +164,8 @@ class Event:
     ticket_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Message:
+@record
+class Message(Record):
     """A public reply or an internal note on a ticket."""
 
     at: str

@@ -7,19 +7,29 @@ layer from one instant to another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from supportdesk.clock import Calendar
-from supportdesk.policy_schema import CLOCK_TIME, DATE, DURATION, LOGINS, NAME, REQUIRED, ZONE, choice, key
+from supportdesk.frozen import Record, record
+from supportdesk.policy_schema import (
+    CLOCK_TIME,
+    DATE,
+    DURATION,
+    LOGINS,
+    NAME,
+    REQUIRED,
+    ZONE,
+    choice,
+    key,
+)
 from supportdesk.timetext import local_to_utc
 
 LAYER_WHEN = ("open", "closed", "always")
 
 
-@dataclass(frozen=True)
-class Rotation:
+@record
+class Rotation(Record):
     """Members taking turns (or, without a shift length, all on duty together): `[rotations.NAME]`."""
 
     name: str
@@ -77,8 +87,8 @@ class Rotation:
         return result
 
 
-@dataclass(frozen=True)
-class Layer:
+@record
+class Layer(Record):
     """A line of duty: a rotation, active while a calendar is open, closed, or always."""
 
     name: str = key(REQUIRED, "The layer's name, e.g. office or on-duty.", NAME, toml="layer")
@@ -89,8 +99,8 @@ class Layer:
     )
 
 
-@dataclass(frozen=True)
-class Override:
+@record
+class Override(Record):
     """One person covering a layer from `starts` until `ends`."""
 
     layer: str
@@ -101,8 +111,8 @@ class Override:
     id: int | None = None
 
 
-@dataclass(frozen=True)
-class Duty:
+@record
+class Duty(Record):
     """A layer's state at an instant."""
 
     layer: str
@@ -120,8 +130,8 @@ class Duty:
         }
 
 
-@dataclass(frozen=True)
-class Handoff:
+@record
+class Handoff(Record):
     """A change of who is on duty on one layer."""
 
     at: datetime

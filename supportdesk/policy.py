@@ -8,7 +8,7 @@ stopping at the first, so `policy check` can list them all, each at its line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from supportdesk.clock import CalendarSpec
 from supportdesk.errors import InvalidInput
+from supportdesk.frozen import Record, record
 from supportdesk.oncall import Layer, Rotation
 from supportdesk.policy_schema import (
     ABUSE_PATTERNS,
@@ -64,8 +65,8 @@ NOTIFY = Kind(lambda value: tuple(choice(NOTIFY_PARTIES).convert(to_name(v)) for
 # ---- problems ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
+@record
+class Problem(Record):
     """One thing wrong (or doubtful) in a policy, at a dotted key path."""
 
     path: str
@@ -171,8 +172,8 @@ def locate(text: str, path: str) -> int | None:
 # refers to, and whether the desk acts on it (see policy_schema.py).
 
 
-@dataclass(frozen=True)
-class Priority:
+@record
+class Priority(Record):
     """A priority: rank (1 is most urgent), meaning, and its SLA targets."""
 
     name: str = key(REQUIRED, "The priority's name, e.g. critical.", NAME)
@@ -187,8 +188,8 @@ class Priority:
     page_on_call: bool = key(False, "Filed outside office hours: notify the on-duty person at once.", BOOL)
 
 
-@dataclass(frozen=True)
-class Department:
+@record
+class Department(Record):
     """A department and what a ticket filed to it must carry."""
 
     name: str = key(REQUIRED, "The department's name, e.g. technical.", NAME)
@@ -207,8 +208,8 @@ class Department:
         return tuple(dict.fromkeys((*self.fields, *extra)))
 
 
-@dataclass(frozen=True)
-class Channel:
+@record
+class Channel(Record):
     """A way tickets and talks arrive, with its hours and response target."""
 
     name: str = key(REQUIRED, "The channel's name: ticket, email, chat, phone…", NAME)
@@ -220,8 +221,8 @@ class Channel:
     registered_sender_only: bool = key(False, "Account matters are taken only from the registered address.", BOOL, acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class Package:
+@record
+class Package(Record):
     """An SLA package: uptime guarantee, guaranteed response, what it includes."""
 
     name: str = key(REQUIRED, "The package's name, e.g. premium.", NAME)
@@ -233,8 +234,8 @@ class Package:
     admin_support: bool = key(False, "Restores administration support after a server is delivered.", BOOL, acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class AfterDelivery:
+@record
+class AfterDelivery(Record):
     """What support covers for servers once they are delivered."""
 
     services: tuple[str, ...] = key((), "Server services this applies to, e.g. [\"vps\", \"dedicated\"].", NAMES, acts=RECORDED)
@@ -243,8 +244,8 @@ class AfterDelivery:
     message: str = key("", "What the customer is told about administration after delivery.", acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class Scope:
+@record
+class Scope(Record):
     """What support covers, and what it does not (or only for a fee)."""
 
     in_scope: tuple[str, ...] = key((), "Categories support covers.", NAMES, acts=RECORDED)
@@ -254,8 +255,8 @@ class Scope:
     after_delivery: AfterDelivery | None = table(AfterDelivery, "Administration support once a server is delivered.", optional=True)
 
 
-@dataclass(frozen=True)
-class ResellerRule:
+@record
+class ResellerRule(Record):
     """Whether a reseller's end customers may file, and who is told."""
 
     end_customers_may_file: bool = key(True, "A reseller's end customer may file directly.", BOOL, acts=RECORDED)
@@ -264,16 +265,16 @@ class ResellerRule:
     reseller_channels: tuple[str, ...] = key((), "Channels resellers may file through; empty: any.", NAMES, refers="channels", acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class DuplicateRule:
+@record
+class DuplicateRule(Record):
     """What to do with a ticket that repeats an open one."""
 
     action: str = key("flag", "A ticket repeating an open one of the same customer: allow, flag or refuse.", choice(DUPLICATE_ACTIONS), acts=RECORDED)
     window: timedelta = key(timedelta(days=7), "How far back to look for the open ticket it repeats.", DURATION, acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class AbuseRule:
+@record
+class AbuseRule(Record):
     """Insults and profanity: patterns per language, and what follows."""
 
     action: str = key("flag", "Abusive language: flag the ticket, close it, or close it and ban the requester.", choice(ABUSE_ACTIONS), acts=RECORDED)
@@ -281,8 +282,8 @@ class AbuseRule:
     message: str = key("", "What the requester is told when the ticket is closed for abuse.", acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class FineRule:
+@record
+class FineRule(Record):
     """Fines for breaking the rules, and suspension while unpaid."""
 
     enabled: bool = key(False, "Breaking the rules may be fined per ticket.", BOOL, acts=RECORDED)
@@ -291,8 +292,8 @@ class FineRule:
     suspend_when_unpaid: bool = key(False, "Unpaid fines suspend support for the customer.", BOOL, acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class CreditRule:
+@record
+class CreditRule(Record):
     """SLA compensation: how long a claim may wait, and in what form."""
 
     claim_within_days: int | None = key(None, "An SLA credit claim must be filed by ticket within this many days of the outage.", DAYS, acts=RECORDED)
@@ -300,8 +301,8 @@ class CreditRule:
     table: tuple[tuple[timedelta, float], ...] = key((), "Credit by outage length: [{ outage = \"1h\", credit = 5 }] (credit in percent).", CREDIT_TABLE, acts=RECORDED)
 
 
-@dataclass(frozen=True)
-class Rules:
+@record
+class Rules(Record):
     """The policy's rules about requests and requesters."""
 
     reopen_within_days: int | None = key(
@@ -314,8 +315,8 @@ class Rules:
     sla_credit: CreditRule = table(CreditRule, "Compensation for missed uptime.")
 
 
-@dataclass(frozen=True)
-class EscalationLevel:
+@record
+class EscalationLevel(Record):
     """A level tickets climb to, staffed by on-call layers (the first active one answers)."""
 
     name: str = key(REQUIRED, "The level's name, e.g. support, engineer, management.", NAME)
@@ -323,8 +324,8 @@ class EscalationLevel:
     meaning: str = key("", "Who they are.", acts=TEXT_ONLY)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Policy:
+@record(kw_only=True)
+class Policy(Record):
     """Everything a desk enforces. Field order is the order of sections in a dumped file."""
 
     name: str = key("supportdesk", "The desk's name, shown in headers.", toml="desk.name", always=True)

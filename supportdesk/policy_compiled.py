@@ -3,14 +3,16 @@ parsing or validating TOML. Pure.
 
 The JSON names each object's class (only the policy model's classes are accepted) and
 marks the few values JSON lacks: durations, dates and sets. A compiled text carries a
-fingerprint of the model's fields; when the model changes, older compiled texts no
+fingerprint of the model's fields (a CRC of their names: it tells models apart, it is not
+a security check); when the model changes, older compiled texts no
 longer match and the policy is read from its TOML again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import zlib
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -49,7 +51,7 @@ MODEL = {
 def fingerprint() -> str:
     """What compiled texts must match: the compiler version and every model field."""
     shape = ";".join(f"{name}:{','.join(f.name for f in fields(cls))}" for name, cls in sorted(MODEL.items()))
-    return hashlib.sha256(f"{COMPILER}|{shape}".encode()).hexdigest()[:16]
+    return f"{COMPILER}-{zlib.crc32(shape.encode()):08x}"
 
 
 FINGERPRINT = fingerprint()
@@ -111,11 +113,15 @@ def read_compiled(text: str | None) -> Policy | None:
     return policy if isinstance(policy, Policy) else None
 
 
-def stored_policy(row: dict[str, Any]) -> Policy:
-    """The policy of a stored version: compiled when it can be, else read from its TOML."""
+def stored_policy(row: dict[str, Any], keep: Callable[[int, str], None] | None = None) -> Policy:
+    """The policy of a stored version: compiled when it can be, else read from its TOML
+    (and, with `keep`, compiled and handed to it to store, so that the next read is fast)."""
     policy = read_compiled(row.get("compiled"))
     if policy is not None:
         return policy
     from supportdesk.policy_read import load_policy
 
-    return load_policy(row["toml"], f"policy version {row['id']}", verify_holidays=False)
+    policy = load_policy(row["toml"], f"policy version {row['id']}", verify_holidays=False)
+    if keep is not None:
+        keep(row["id"], compile_policy(policy))
+    return policy

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from datetime import date, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from supportdesk.errors import InvalidInput
+from supportdesk.frozen import Record, record
 
 METADATA = "supportdesk.policy"
 REQUIRED: Any = object()  # the default of a key that must be given
@@ -261,8 +262,8 @@ def _as_list(value: Any) -> Any:
 # ---- kinds ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Kind:
+@record
+class Kind(Record):
     """How one type of value is read from TOML, checked, and written back."""
 
     convert: Callable[[Any], Any]
@@ -492,8 +493,8 @@ CREDIT_TABLE = _Entries(
 # ---- declarations --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Key:
+@record
+class Key(Record):
     """One policy key, as declared on its field."""
 
     attr: str  # the model's attribute
@@ -516,8 +517,8 @@ class Key:
         return self.default is REQUIRED
 
 
-@dataclass(frozen=True)
-class Section:
+@record
+class Section(Record):
     """A field holding nested tables: `[scope]`, `[[priorities]]` or `[calendars.NAME]`."""
 
     attr: str

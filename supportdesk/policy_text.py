@@ -7,7 +7,14 @@ import re
 from typing import Any
 
 from supportdesk.policy import _HEADER_RE, _KEY_RE, Policy, _split_dotted, key_lines
-from supportdesk.policy_schema import RECORDED, TEXT_ONLY, Key, Section, declaration, show_duration
+from supportdesk.policy_schema import (
+    RECORDED,
+    TEXT_ONLY,
+    Key,
+    Section,
+    declaration,
+    show_duration,
+)
 
 _EMPTY: tuple[Any, ...] = ((), [], {}, "")
 

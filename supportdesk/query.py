@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from supportdesk.errors import InvalidInput
+from supportdesk.frozen import Record, record
 from supportdesk.model import parse_statuses
 from supportdesk.text import check_no_nul, inert
 from supportdesk.timetext import parse_instant, to_utc_text
@@ -15,8 +15,8 @@ SORTS = ("newest", "oldest", "updated", "id")
 MAX_LIMIT = 2**63 - 1
 
 
-@dataclass(frozen=True)
-class Filter:
+@record
+class Filter(Record):
     """Which tickets: every field narrows the set; empty means no condition."""
 
     ids: tuple[int, ...] = ()

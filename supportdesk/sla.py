@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from supportdesk.frozen import Record, record
 from supportdesk.model import ACTIVE_STATUSES
 from supportdesk.policy import ALWAYS_OPEN, Policy
 from supportdesk.timetext import format_hours, from_utc_text, to_utc_text
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from supportdesk.clock import Calendars
 
 
-@dataclass(frozen=True)
-class Candidate:
+@record
+class Candidate(Record):
     """A target that may apply to a clock, and where it comes from."""
 
     kind: str  # respond | resolve
@@ -38,8 +38,8 @@ class Candidate:
         return {"seconds": int(self.duration.total_seconds()), "calendar": self.calendar, "source": self.source}
 
 
-@dataclass(frozen=True)
-class Deadlines:
+@record
+class Deadlines(Record):
     """Both clocks of a ticket as the policy sets them."""
 
     outside_office_hours: bool

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from supportdesk import sla
 from supportdesk.model import ticket_json
 from supportdesk.timetext import to_utc_text
 
@@ -34,6 +33,8 @@ class Triage:
 
 def annotate(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """Ticket JSON for queue rows, with rank, state (breached, at-risk…) and which clock is due."""
+    from supportdesk import sla
+
     tickets = []
     for rank, row in enumerate(rows, start=1):
         data = ticket_json(row)

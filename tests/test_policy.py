@@ -405,3 +405,19 @@ def test_the_desk_reads_its_policy_compiled_and_never_writes_to_it(cli, monkeypa
         assert desk.list_tickets(desk.filter())[1] == 1
         policy = desk.policy
         assert set(vars(policy)) == {f.name for f in dataclasses.fields(policy)}  # no caches written into it
+
+
+def test_a_version_without_a_compiled_form_is_compiled_on_first_use(cli):
+    import sqlite3
+
+    conn = sqlite3.connect(cli.path)
+    conn.execute("UPDATE policy_versions SET compiled = NULL")  # as a desk upgraded from schema 4
+    conn.commit()
+    conn.close()
+    assert cli.json("policy", "show")["version"] == 1
+    conn = sqlite3.connect(cli.path)
+    (compiled,) = conn.execute("SELECT compiled FROM policy_versions WHERE id = 1").fetchone()
+    conn.close()
+    from supportdesk.policy_compiled import read_compiled
+
+    assert read_compiled(compiled) == example("hosting-general")

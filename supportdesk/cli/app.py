@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 
 from supportdesk import __version__
 from supportdesk.errors import ExitCode, SupportdeskError
+from supportdesk.frozen import Record, record
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -549,8 +550,8 @@ CalendarOption = Annotated[
 StartOption = Annotated[str | None, typer.Option("--from", metavar="INSTANT", help="Start (default: now).")]
 
 
-@dataclass(frozen=True)
-class TimeRequest:
+@record
+class TimeRequest(Record):
     """Where a time command reads calendars and on-call (--calendar-file, else the desk's
     policy), and which calendar --calendar names (None: the desk's office calendar)."""
 
@@ -569,8 +570,8 @@ class TimeRequest:
             yield time, time.calendar(self.calendar_name)
 
 
-@dataclass(frozen=True)
-class Answer:
+@record
+class Answer(Record):
     """What a command found: `data` is written as JSON with --json; else `show()` prints
     it for people."""
 

@@ -73,6 +73,50 @@ class Fitted:
 
 # Wide enough for any table's natural width.
 NATURAL = 100_000
+# The width rich gives a console that is not a terminal when COLUMNS does not say.
+PIPED_WIDTH = 80
+_PLAIN_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("—–·→…")
+
+
+def plain_output() -> bool:
+    """Whether standard output is a plain pipe or file, where rich would draw without
+    colour at its natural width (nothing in the environment asks for a terminal)."""
+    import os
+
+    asked = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
+    stream = getattr(sys.stdout, "raw", sys.stdout)
+    return not any(os.environ.get(name) for name in asked) and not (hasattr(stream, "isatty") and stream.isatty())
+
+
+def piped_width() -> int:
+    """The width rich gives a console that is not a terminal: COLUMNS, else 80."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else PIPED_WIDTH
+
+
+def plain(text: str) -> bool:
+    """Text that prints as itself, one column a character (printable ASCII, and the
+    dashes, dot, arrow and ellipsis of our own wording): no escaping, no wide or
+    combining characters."""
+    return all(c in _PLAIN_CHARS for c in text)
+
+
+def plain_table(columns: list[tuple[str, int, bool]], rows: list[list[str]]) -> list[str] | None:
+    """A box-less table (`box=None, pad_edge=False`, one space between columns) as the
+    lines rich prints piped: (header, width, right-justified) columns, each cell padded
+    to its column's width. None when a cell is not `plain` or wider than its column
+    (rich would escape, measure or cut it): then rich draws it."""
+    lines = []
+    for cells in ([header for header, _, _ in columns], *rows):
+        parts = []
+        for text, (_, width, right) in zip(cells, columns, strict=True):
+            if len(text) > width or not plain(text):
+                return None
+            parts.append(text.rjust(width) if right else text.ljust(width))
+        lines.append(" ".join(parts))
+    return lines
 
 
 def _fit(width: int | None, stages: list[tuple[dict[str, int], str, int]]) -> tuple[dict[str, int], int]:
@@ -103,12 +147,37 @@ def ticket_table(
     width). Ids are never cut; the subject gets what is left; when the terminal is too
     narrow the customer, age, assignee, status and priority go, in that order."""
 
+    ages = [_age(r["created_at"], now) for r in rows]
+    spec = {
+        "id": ("ID", dict(justify="right")),
+        "status": ("Status", {}),
+        "priority": ("Priority", {}),
+        "subject": ("Subject", {}),
+        "customer": ("Customer", {}),
+        "assignee": ("Assignee", {}),
+        "age": ("Age", dict(justify="right")),
+    }
+
+    def cells_of(row: dict[str, Any], age: str) -> dict[str, Any]:
+        return {
+            "id": f"#{row['id']}", "status": row["status"], "priority": row["priority"], "subject": row["subject"],
+            "customer": row["customer"], "assignee": row["assignee"] or "-", "age": age,
+        }
+
+    def piped() -> list[str] | None:
+        """The table's lines at its natural width without rich, when they can be."""
+        if title is not None:
+            return None
+        cells = [cells_of(row, age) for row, age in zip(rows, ages, strict=True)]
+        widths = {key: max([len(header)] + [len(c[key]) for c in cells]) for key, (header, _) in spec.items()}
+        columns = [(header, widths[key], extra.get("justify") == "right") for key, (header, extra) in spec.items()]
+        return plain_table(columns, [[c[key] for key in spec] for c in cells])
+
     def build(room: int | None):
         from rich.cells import cell_len as width_of
         from rich.table import Table
         from rich.text import Text
 
-        ages = [_age(r["created_at"], now) for r in rows]
         natural = {
             "id": max([len(f"#{r['id']}") for r in rows] + [2]),
             "status": max([len(r["status"]) for r in rows] + [6]),
@@ -137,33 +206,18 @@ def ticket_table(
         columns, subject = _fit(room, stages)
         widths = columns | {"subject": subject}
         table = Table(title=title, title_justify="left", header_style="bold", pad_edge=False, box=None, padding=(0, 1, 0, 0))
-        spec = {
-            "id": ("ID", dict(justify="right", min_width=widths["id"])),
-            "status": ("Status", {}),
-            "priority": ("Priority", {}),
-            "subject": ("Subject", {}),
-            "customer": ("Customer", {}),
-            "assignee": ("Assignee", {}),
-            "age": ("Age", dict(justify="right")),
-        }
         for key in spec:
             if key in widths:
                 header, extra = spec[key]
-                table.add_column(header, no_wrap=True, overflow="ellipsis", width=widths[key], **extra)
+                table.add_column(header, no_wrap=True, overflow="ellipsis", width=widths[key], **extra, **({"min_width": widths[key]} if key == "id" else {}))
         for row, age in zip(rows, ages, strict=True):
-            cells = {
-                "id": f"#{row['id']}",
-                "status": Text(row["status"], style=STATUS_STYLE.get(row["status"], "")),
-                "priority": row["priority"],
-                "subject": row["subject"],
-                "customer": row["customer"],
-                "assignee": row["assignee"] or "-",
-                "age": age,
-            }
+            cells = cells_of(row, age) | {"status": Text(row["status"], style=STATUS_STYLE.get(row["status"], ""))}
             table.add_row(*[cells[k] for k in spec if k in widths])
         return table
 
-    return Fitted(build, width)
+    fitted = Fitted(build, width)
+    fitted.piped = piped
+    return fitted
 
 
 def event_summary(event: dict[str, Any], zone: tzinfo, now: datetime | None = None) -> str:
@@ -184,6 +238,25 @@ def events_table(events: list[dict[str, Any]], zone: tzinfo, *, with_ticket: boo
         note = recorded_note(event, zone)
         lines.append(f"{what} {note}" if note else what)
 
+    def cells_of(with_kind: bool) -> list[list[str]]:
+        rows = []
+        for event, what in zip(events, lines, strict=True):
+            cells = [_local_short(event["at"], zone, now)]
+            if with_ticket:
+                cells.append(f"#{event['ticket_id']}" if event.get("ticket_id") else "-")
+            cells.append(event["actor"])
+            if with_kind:
+                cells.append(event["kind"])
+            rows.append([*cells, what])
+        return rows
+
+    def piped() -> list[str] | None:
+        """The table's lines at its natural width without rich, when they can be."""
+        headers = ["When", *(["Ticket"] if with_ticket else []), "Who", "Event", "What"]
+        rows = cells_of(True)
+        widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+        return plain_table([(h, w, h == "Ticket") for h, w in zip(headers, widths, strict=True)], rows)
+
     def build(room: int | None):
         from rich.table import Table
 
@@ -199,17 +272,13 @@ def events_table(events: list[dict[str, Any]], zone: tzinfo, *, with_ticket: boo
         if with_kind:
             table.add_column("Event", no_wrap=True)
         table.add_column("What", overflow="fold")
-        for event, what in zip(events, lines, strict=True):
-            cells = [_local_short(event["at"], zone, now)]
-            if with_ticket:
-                cells.append(f"#{event['ticket_id']}" if event.get("ticket_id") else "-")
-            cells.append(event["actor"])
-            if with_kind:
-                cells.append(event["kind"])
-            table.add_row(*cells, what)
+        for cells in cells_of(with_kind):
+            table.add_row(*cells)
         return table
 
-    return Fitted(build)
+    fitted = Fitted(build)
+    fitted.piped = piped
+    return fitted
 
 
 def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
@@ -228,6 +297,61 @@ def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim", no_wrap=True)
     facts.add_column()
+    for label, value in _facts(ticket, zone, now):
+        facts.add_row(label, value)
+
+    parts: list[Any] = [head, facts, Text(""), Text("Description", style="bold"), Padding(ticket["body"], (0, 0, 0, 2))]
+    if ticket["messages"]:
+        parts += [Text(""), Text("Messages", style="bold")]
+        for message in ticket["messages"]:
+            line = Text(_message_line(message, zone, now), style="dim")
+            parts += [Padding(line, (0, 0, 0, 2)), Padding(message["body"], (0, 0, 0, 4))]
+    parts += [Text(""), Text("History", style="bold"), events_table(ticket["events"], zone, with_ticket=False, now=now)]
+    return Group(*parts)
+
+
+def plain_ticket(ticket: dict[str, Any], zone: tzinfo, now: datetime) -> list[str] | None:
+    """`ticket_detail` as rich prints it to a pipe, without rich; None when only rich can
+    print it the same (text that is not plain, or would wrap)."""
+    width = piped_width()
+
+    def padded(indent: int, text: str) -> list[str] | None:
+        # rich pads each line of an indented block to the console's width.
+        lines = text.split("\n")
+        if text.endswith("\n") or any(not plain(line) or line != line.rstrip() or len(line) > width - indent for line in lines):
+            return None
+        return [" " * indent + line.ljust(width - indent) for line in lines]
+
+    head = f"#{ticket['id']} {ticket['subject']}  [{ticket['status']}]"
+    facts = _facts(ticket, zone, now)
+    label_width = max(len(label) for label, _ in facts)
+    value_width = max(len(value) for _, value in facts)
+    if not plain(head) or len(head) > width or label_width + 2 + value_width > width:
+        return None
+    if any(not plain(label) or not plain(value) for label, value in facts):
+        return None
+    out = [head, *(f"{label.ljust(label_width)}  {value.ljust(value_width)}" for label, value in facts), "", "Description"]
+    blocks = [padded(2, ticket["body"])]
+    if ticket["messages"]:
+        blocks.append(["", "Messages"])
+        for message in ticket["messages"]:
+            blocks += [padded(2, _message_line(message, zone, now)), padded(4, message["body"])]
+    history = events_table(ticket["events"], zone, with_ticket=False, now=now).piped()
+    blocks += [["", "History"], history]
+    if any(block is None for block in blocks):
+        return None
+    for block in blocks:
+        out += block
+    return out
+
+
+def _message_line(message: dict[str, Any], zone: tzinfo, now: datetime) -> str:
+    kind = "internal note" if message["internal"] else "public reply"
+    return f"{_local_short(message['at'], zone, now)}  {message['author']}  ({kind})"
+
+
+def _facts(ticket: dict[str, Any], zone: tzinfo, now: datetime) -> list[tuple[str, str]]:
+    """The label and value of each fact `show` lists about a ticket."""
     created = from_utc_text(ticket["created_at"])
     rows = [
         ("priority", ticket["priority"]),
@@ -251,18 +375,7 @@ def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
         rows.append((key, str(value)))
     if ticket.get("flags"):
         rows.append(("flags", ", ".join(ticket["flags"])))
-    for label, value in rows:
-        facts.add_row(label, value)
-
-    parts: list[Any] = [head, facts, Text(""), Text("Description", style="bold"), Padding(ticket["body"], (0, 0, 0, 2))]
-    if ticket["messages"]:
-        parts += [Text(""), Text("Messages", style="bold")]
-        for message in ticket["messages"]:
-            kind = "internal note" if message["internal"] else "public reply"
-            line = Text(f"{_local_short(message['at'], zone, now)}  {message['author']}  ({kind})", style="dim")
-            parts += [Padding(line, (0, 0, 0, 2)), Padding(message["body"], (0, 0, 0, 4))]
-    parts += [Text(""), Text("History", style="bold"), events_table(ticket["events"], zone, with_ticket=False, now=now)]
-    return Group(*parts)
+    return rows
 
 
 def write_csv(rows: list[dict[str, Any]], stream: Any = None) -> None:
@@ -376,6 +489,36 @@ def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, wid
                 break
         return columns | {"subject": max(1, min(columns["subject"], left()))}, True
 
+    spec = {
+        "rank": ("#", dict(justify="right")),
+        "id": ("ID", dict(justify="right")),
+        "priority": ("Priority", {}),
+        "subject": ("Subject", {}),
+        "customer": ("Customer", {}),
+        "age": ("Age", dict(justify="right")),
+        "due": ("Next deadline", {}),
+        "flags": ("Flags", {}),
+        "who": ("Who", {}),
+        "level": ("Lvl", dict(justify="right")),
+    }
+
+    def cells_of(keys: list[str], compact: bool) -> list[list[str]]:
+        return [
+            [{
+                "rank": str(row["rank"]), "id": f"#{row['id']}", "priority": row["priority"], "subject": row["subject"],
+                "customer": row["customer"], "age": age, "due": due, "flags": flag, "who": row["assignee"] or "-",
+                "level": str(row["escalation_level"]),
+            }[k] for k in keys]
+            for row, due, flag, age in zip(rows, dues[compact], flags, ages, strict=True)
+        ]
+
+    def piped() -> list[str] | None:
+        """The table's lines at its natural width without rich, when they can be."""
+        widths, compact = layout(None)
+        keys = [k for k in spec if k in widths]
+        columns = [(spec[k][0], widths[k], spec[k][1].get("justify") == "right") for k in keys]
+        return plain_table(columns, cells_of(keys, compact))
+
     def build(room: int | None):
         from rich.table import Table
 
@@ -397,16 +540,13 @@ def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, wid
         for key in keys:
             header, extra = spec[key]
             table.add_column(header, no_wrap=True, overflow="ellipsis", width=widths[key], **extra)
-        for row, due, flag, age in zip(rows, dues[compact], flags, ages, strict=True):
-            cells = {
-                "rank": str(row["rank"]), "id": f"#{row['id']}", "priority": row["priority"], "subject": row["subject"],
-                "customer": row["customer"], "age": age, "due": due, "flags": flag, "who": row["assignee"] or "-",
-                "level": str(row["escalation_level"]),
-            }
-            table.add_row(*[cells[k] for k in keys], style=ROW_STYLE.get(row["state"], ""))
+        for row, cells in zip(rows, cells_of(keys, compact), strict=True):
+            table.add_row(*cells, style=ROW_STYLE.get(row["state"], ""))
         return table
 
-    return Fitted(build, width)
+    fitted = Fitted(build, width)
+    fitted.piped = piped
+    return fitted
 
 
 def _span_text(a: str, b: str, zone: tzinfo, now: datetime | None = None) -> str:

@@ -202,10 +202,19 @@ def file_ticket(
 @app.command()
 def show(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> None:
     """Show one ticket: its fields, description, messages and history."""
-    from supportdesk.cli.render import ticket_detail
-
     ticket_id = parse_ticket_id(ticket)
-    desk_command(ctx, json_, lambda desk: desk.ticket(ticket_id), lambda data, zone, now: console().print(ticket_detail(data, zone, now)))
+    desk_command(ctx, json_, lambda desk: desk.ticket(ticket_id), _print_ticket)
+
+
+def _print_ticket(data: dict, zone: Any, now: Any) -> None:
+    """A ticket for people: without rich when piped and plain (the same lines), else rich."""
+    from supportdesk.cli.render import plain_output, plain_ticket, ticket_detail
+
+    lines = plain_ticket(data, zone, now) if plain_output() else None
+    if lines is not None:
+        typer.echo("\n".join(lines))
+    else:
+        console().print(ticket_detail(data, zone, now))
 
 
 @app.command(name="list")
@@ -239,10 +248,14 @@ def list_tickets(
     if not rows:
         say("no tickets match")
         return
-    from supportdesk.cli.render import ticket_table
+    from supportdesk.cli.render import plain_output, ticket_table
 
-    out = console()
-    out.print(ticket_table(rows, zone, now, width=out.width))
+    lines = ticket_table(rows, zone, now, width=None).piped() if plain_output() else None
+    if lines is not None:  # piped plain text: the same lines, without loading rich
+        typer.echo("\n".join(lines))
+    else:
+        out = console()
+        out.print(ticket_table(rows, zone, now, width=out.width))
     if total > len(rows):
         say(f"showing {len(rows)} of {total}; use --limit 0 for all")
 

@@ -24,24 +24,47 @@ sla_app = sub_app("sla", "SLA clocks: where a ticket's targets come from and how
 customer_app = sub_app("customer", "The desk's customers.")
 
 
+def _triage_header(view, desk_name: str, zone) -> list[tuple[str, str]]:
+    """The header's pieces of text with their styles."""
+    from supportdesk.timetext import format_local
+
+    on_duty = [f"{d.layer}: {', '.join(d.people)}" for d in view.duties if d.active and d.people]
+    counts = view.counts
+    return [
+        (f"{desk_name} — triage at {format_local(view.now, zone)}\n", "bold"),
+        ("On call: " + ("; ".join(on_duty) if on_duty else "nobody") + "\n", ""),
+        (f"{counts['open']} open · ", ""),
+        (f"{counts['breached']} breached", "bold red" if counts["breached"] else ""),
+        (" · ", ""),
+        (f"{counts['at_risk']} at risk", "yellow" if counts["at_risk"] else ""),
+        (f" · {counts['unassigned']} unassigned", ""),
+    ]
+
+
+def plain_triage(view, desk_name: str, zone) -> list[str] | None:
+    """The triage view as rich prints it to a pipe, without rich; None when only rich can
+    print it the same (a terminal, text that is not plain, a line rich would wrap)."""
+    from supportdesk.cli.render import piped_width, plain, plain_output, triage_table
+
+    if not plain_output():
+        return None
+    header = "".join(text for text, _ in _triage_header(view, desk_name, zone)).split("\n")
+    if any(len(line) > piped_width() or not plain(line) for line in header):
+        return None
+    table = triage_table(view.rows, zone, view.now, width=None).piped() if view.rows else ["Nothing in the queue."]
+    return None if table is None else [*header, "", *table]
+
+
 def render_triage(view, desk_name: str, zone, width: int):
     """The triage view: a header (on call, counts) and the queue table."""
     from rich.console import Group
     from rich.text import Text
 
     from supportdesk.cli.render import triage_table
-    from supportdesk.timetext import format_local
 
     header = Text()
-    header.append(f"{desk_name} — triage at {format_local(view.now, zone)}\n", style="bold")
-    on_duty = [f"{d.layer}: {', '.join(d.people)}" for d in view.duties if d.active and d.people]
-    header.append("On call: " + ("; ".join(on_duty) if on_duty else "nobody") + "\n")
-    counts = view.counts
-    header.append(f"{counts['open']} open · ")
-    header.append(f"{counts['breached']} breached", style="bold red" if counts["breached"] else "")
-    header.append(" · ")
-    header.append(f"{counts['at_risk']} at risk", style="yellow" if counts["at_risk"] else "")
-    header.append(f" · {counts['unassigned']} unassigned")
+    for text, style in _triage_header(view, desk_name, zone):
+        header.append(text, style=style)
     parts = [header, Text("")]
     if view.rows:
         parts.append(triage_table(view.rows, zone, view.now, width=width))
@@ -87,6 +110,10 @@ def triage(
         name, zone = desk.policy.name, desk.policy.zone
     if json_:
         emit_json(view.to_json())
+        return
+    lines = plain_triage(view, name, zone)
+    if lines is not None:  # piped plain text: the same lines, without loading rich
+        typer.echo("\n".join(lines))
         return
     out = console()
     out.print(render_triage(view, name, zone, out.width))

@@ -10,17 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from supportdesk import sla
 from supportdesk.access import require_admin
+from supportdesk.clock import Calendars
 from supportdesk.config import DeskLocation
-from supportdesk.errors import InvalidInput, Refused
+from supportdesk.errors import InvalidInput, Refused, SupportdeskError
 from supportdesk.model import (
     Actor,
     Event,
     Message,
     TicketChange,
 )
-from supportdesk.clock import Calendars
 from supportdesk.policy import Policy
 from supportdesk.policy_compiled import compile_policy, stored_policy
 from supportdesk.store import Store
@@ -42,6 +41,16 @@ def resolve_now(now_text: str | None, policy: Policy, clock: datetime) -> dateti
         return parse_instant(now_text, policy.zone, clock)
     except InvalidInput as error:
         raise InvalidInput(f"--now: {error}") from None
+
+
+def _keep_compiled(store: Store, version: int, compiled: str) -> None:
+    """Store a policy version's compiled form, compiled on first use (a version applied
+    by an older supportdesk); a desk that cannot be written now is read from TOML again."""
+    try:
+        with store.transaction():
+            store.set_compiled_policy(version, compiled)
+    except SupportdeskError:
+        pass
 
 
 class StoredHolidays:
@@ -203,7 +212,7 @@ class DeskContext:
             policy_row = store.latest_policy()
             if policy_row is None:
                 raise InvalidInput(f"the desk {location.path} has no policy; apply one with `supportdesk policy apply FILE`")
-            policy = stored_policy(policy_row)
+            policy = stored_policy(policy_row, keep=lambda version, text: _keep_compiled(store, version, text))
             now = resolve_now(now_text, policy, clock())
             agent = store.agent_by_login(login)
             if agent is None or not agent["active"]:
@@ -337,6 +346,8 @@ class DeskContext:
 
     def _clock_values(self, row: dict[str, Any], **changes: Any) -> dict[str, Any]:
         """The deadline columns of a ticket row after `changes`, under the desk's policy."""
+        from supportdesk import sla
+
         return sla.plan_for_row(self.calendars, row, self.now, **changes) | {"policy_version": self.policy_version_id}
 
     def _deadline_event(self, values: dict[str, Any], reason: str, before: dict[str, Any] | None = None, ticket_id: int | None = None) -> Event:
@@ -361,6 +372,8 @@ class DeskContext:
         """Changes that bring open tickets' deadlines in line with the policy (only those
         that move). `planned` holds deadlines worked out earlier, by ticket id with the
         `updated_at` they were worked out from; they are used while still current."""
+        from supportdesk import sla
+
         calendars = calendars or self.calendars
         planned = planned or {}
         changes = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from supportdesk import notices, sla
 from supportdesk.desk.context import DeskContext
 from supportdesk.desk.tickets import active_row
 from supportdesk.errors import InvalidInput, NotFound
@@ -38,6 +37,8 @@ class Escalation(DeskContext):
 
     def _notice(self, row: dict[str, Any], kind: str, recipient: str, channel: str, **fields: Any) -> dict[str, Any]:
         """An outbox row: the notice of `kind` about a ticket, worded by `notices`."""
+        from supportdesk import notices
+
         subject, body = notices.render(
             kind, id=row["id"], subject=row["subject"], priority=row["priority"], customer=row["customer"], **fields
         )
@@ -94,6 +95,8 @@ class Escalation(DeskContext):
         return names.index(name)
 
     def _escalation_change(self, row: dict[str, Any], level: int, reason: str, staffing: Staffing, automatic: bool) -> tuple[TicketChange, dict[str, Any] | None, dict[str, Any]]:
+        from supportdesk import sla
+
         level_name, people = staffing.levels[level]
         agent = staffing.pick(people)
         values: dict[str, Any] = {"escalation_level": level}
@@ -135,6 +138,8 @@ class Escalation(DeskContext):
 
     def escalate_auto(self, *, dry_run: bool = False) -> dict[str, Any]:
         """Raise every ticket past its deadline one level, once per breach."""
+        from supportdesk import sla
+
         levels = self.policy.escalation
         if not levels:
             raise NotFound("this policy defines no escalation levels; add [[escalation.levels]] to it")

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportdesk import sla
 from supportdesk.clock import Calendars
 from supportdesk.desk.context import DeskContext, StoredHolidays
 from supportdesk.errors import Refused
-from supportdesk.policy import load_policy, policy_digest
-from supportdesk.policy_compiled import compile_policy
 
 
 class PolicyAdmin(DeskContext):
@@ -30,7 +27,12 @@ class PolicyAdmin(DeskContext):
     def apply_policy(self, text: str, source: str) -> dict[str, Any]:
         """Validate a policy, store it as the desk's new version and recompute the open
         tickets' deadlines under it, in one transaction (admins only)."""
+        from supportdesk import sla
+
         self._require_admin("apply a policy")
+        from supportdesk.policy import load_policy, policy_digest
+        from supportdesk.policy_compiled import compile_policy
+
         policy = load_policy(text, source)
         calendars = Calendars(policy, StoredHolidays(self.store))
         digest = policy_digest(text)

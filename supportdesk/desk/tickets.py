@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from supportdesk import sla
 from supportdesk.desk.context import DeskContext
 from supportdesk.errors import InvalidInput, NotFound, Refused
+from supportdesk.frozen import Record, record
 from supportdesk.model import (
     ACTIVE_STATUSES,
     Action,
@@ -41,8 +41,8 @@ CLOSE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class TicketDraft:
+@record
+class TicketDraft(Record):
     """What a user gives to file a ticket; defaults come from the policy."""
 
     subject: str
@@ -135,6 +135,7 @@ class Tickets(DeskContext):
 
     def file_ticket(self, draft: TicketDraft) -> TicketRecord:
         """File a ticket for a customer (created on first contact); returns the ticket."""
+        from supportdesk import sla
         from supportdesk.text import SUBJECT_MAX
 
         subject = check_line(draft.subject, "the subject", limit=SUBJECT_MAX)
@@ -204,6 +205,8 @@ class Tickets(DeskContext):
         return self.ticket(ticket_id)
 
     def _reply_change(self, row: dict[str, Any], body: str, internal: bool) -> TicketChange:
+        from supportdesk import sla
+
         ticket_id = row["id"]
         now = self.now_text
         values: dict[str, Any] = {}
@@ -255,6 +258,8 @@ class Tickets(DeskContext):
         return self._change(row, {"assignee_id": agent_id}, [event])
 
     def _move(self, ticket_id: int, action: Action, kind: str) -> dict[str, Any]:
+        from supportdesk import sla
+
         with self._transaction():
             row = self.store.ticket(ticket_id)
             status = transition(ticket_id, row["status"], action)
@@ -288,6 +293,8 @@ class Tickets(DeskContext):
         return self.ticket(ticket_id)
 
     def _reopen_change(self, row: dict[str, Any]) -> TicketChange:
+        from supportdesk import sla
+
         ticket_id = row["id"]
         transition(ticket_id, row["status"], Action.REOPEN)
         self._check_order(row)
@@ -380,6 +387,8 @@ class Tickets(DeskContext):
             return self._close_rows(self.store.find_tickets(flt), reason, dry_run)
 
     def _close_rows(self, rows: list[dict[str, Any]], reason: CloseReason, dry_run: bool) -> CloseOutcome:
+        from supportdesk import sla
+
         outcome = CloseOutcome(reason=reason.value, dry_run=dry_run)
         action = Action.RESOLVE if reason is CloseReason.RESOLVED else Action.CLOSE
         now = self.now_text
@@ -431,6 +440,8 @@ class Tickets(DeskContext):
 
     def explain(self, ticket_id: int) -> dict[str, Any]:
         """The ticket's clocks as a timeline replayed from its events."""
+        from supportdesk import sla
+
         row = self.store.ticket(ticket_id)
         events = [event_json(e) for e in self.store.events(ticket_id)]
         return sla.explain(self.calendars, row, events, self.now) | {"subject": row["subject"], "status": row["status"], "priority": row["priority"]}

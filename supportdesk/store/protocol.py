@@ -13,11 +13,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Protocol,
+    Self,
+    TypedDict,
+    Unpack,
+    runtime_checkable,
+)
 
 if TYPE_CHECKING:
     from supportdesk.model import Event, TicketChange
     from supportdesk.query import Filter
+
+
+class QueueScope(TypedDict, total=False):
+    """Which open tickets a triage view takes; a key left out does not narrow it."""
+
+    department: str | None
+    assignee_id: int | None
+    unassigned: bool
+    due_before: str | None  # only tickets due at or before this instant
+    filed_by: str | None  # only tickets filed at or before this instant (a what-if view)
 
 
 @runtime_checkable
@@ -100,6 +118,10 @@ class DeskStore(Protocol):
 
     def insert_policy_version(self, row: dict[str, Any]) -> int:
         """Keep a new policy version; returns its number."""
+        ...
+
+    def set_compiled_policy(self, version: int, compiled: str) -> None:
+        """Keep the compiled form of a stored policy version (its TOML is unchanged)."""
         ...
 
     def insert_override(self, row: dict[str, Any]) -> int:
@@ -200,29 +222,12 @@ class DeskStore(Protocol):
 
     # ---- triage and deadlines --------------------------------------------------------
 
-    def queue(
-        self,
-        *,
-        limit: int,
-        department: str | None = None,
-        assignee_id: int | None = None,
-        unassigned: bool = False,
-        due_before: str | None = None,
-        filed_by: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Open tickets in triage order (deadline, priority rank, age; no deadline last), filtered."""
+    def queue(self, *, limit: int, **scope: Unpack[QueueScope]) -> list[dict[str, Any]]:
+        """Open tickets in triage order (deadline, priority rank, age; no deadline last), in a scope."""
         ...
 
-    def queue_counts(
-        self,
-        now: str,
-        department: str | None = None,
-        assignee_id: int | None = None,
-        unassigned: bool = False,
-        due_before: str | None = None,
-        filed_by: str | None = None,
-    ) -> dict[str, int]:
-        """How many tickets the filtered queue holds: open, breached, at risk, unassigned."""
+    def queue_counts(self, now: str, **scope: Unpack[QueueScope]) -> dict[str, int]:
+        """How many tickets the queue holds in a scope: open, breached, at risk, unassigned."""
         ...
 
     def overdue(self, now: str, filed_by: str | None = None) -> list[dict[str, Any]]:

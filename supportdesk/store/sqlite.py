@@ -14,14 +14,13 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
 from supportdesk.model import UNTRACKED_COLUMNS, Event, Message, TicketChange
-from supportdesk.store.migrations import MIGRATION_NAMES, SCHEMA_VERSION, migration_set
+from supportdesk.store.migrations import SCHEMA_VERSION, migration_set
 from supportdesk.store.sqlite_files import (
     connect,
-    connect_existing,
     explain_error,
 )
 from supportdesk.store.sqlite_maintenance import SqliteMaintenance
@@ -31,14 +30,18 @@ from supportdesk.store.sqlite_queries import (
     SORTS,
     TICKET_SELECT,
     TRIAGE_SELECT,
+    count_matching,
     filter_where,
     queue_filters,
+    search_query,
+    walk_search,
 )
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from supportdesk.query import Filter
+    from supportdesk.store.protocol import QueueScope
 
 # SQLite's bound-parameter limit is 32766 on modern builds; stay well below it.
 CHUNK = 5000
@@ -121,44 +124,21 @@ class Store(SqliteMaintenance):
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open an existing desk, upgrading an older schema; refuse a newer one."""
-        if not path.exists():
-            raise NotFound(
-                f"no desk at {path}; create one with `supportdesk --db {path} init`"
-            )
-        if path.is_dir():
-            raise DeskUnavailable(f"{path} is a directory, not a desk file")
-        if not os.access(path, os.R_OK):
-            raise DeskUnavailable(f"cannot read the desk {path}; check its permissions")
-        # An empty or foreign file keeps its bytes: stat() it, and let SQLite read the
-        # header (it writes nothing to a file that is not a database).
-        if path.stat().st_size == 0:
-            raise DeskUnavailable(f"{path} is an empty file, not a desk; make it one with `supportdesk --db {path} init`")
-        try:
-            conn = connect_existing(path)
-        except sqlite3.Error as error:
-            raise explain_error(path, error) from None
-        if conn is None:
-            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file); check --db or SUPPORTDESK_DB")
-        store = cls(path, conn)
-        try:
-            version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise DeskUnavailable(
-                    f"the desk {path} has schema version {version}, newer than this "
-                    f"supportdesk understands ({SCHEMA_VERSION}); upgrade supportdesk"
-                )
+
+        def upgrade(store: Store, version: int) -> None:
             if version < SCHEMA_VERSION:
                 if version == 0 and not store._has_table("tickets"):
                     raise DeskUnavailable(f"{path} is an SQLite file but not a supportdesk desk")
                 with store.transaction():
                     store._migrate()
-        except sqlite3.Error as error:
-            store.close()
-            raise explain_error(path, error) from None
-        except DeskUnavailable:
-            store.close()
-            raise
-        return store
+
+        return cls._open_file(
+            path,
+            upgrade,
+            missing=f"no desk at {path}; create one with `supportdesk --db {path} init`",
+            empty=f"; make it one with `supportdesk --db {path} init`",
+            foreign="; check --db or SUPPORTDESK_DB",
+        )
 
     def _has_table(self, name: str) -> bool:
         row = self.conn.execute(
@@ -180,13 +160,7 @@ class Store(SqliteMaintenance):
 
     def _migrate(self) -> None:
         migrations = migration_set()
-        applied = {m.name for m in migrations.applied(self.db)}
-        unknown = applied - set(MIGRATION_NAMES)
-        if unknown:
-            raise DeskUnavailable(
-                f"the desk {self.path} was written by a newer supportdesk "
-                f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade supportdesk"
-            )
+        self._refuse_unknown({m.name for m in migrations.applied(self.db)})
         migrations.apply(self.db)
         self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -328,6 +302,13 @@ class Store(SqliteMaintenance):
         """Store a policy version; returns its number."""
         return int(self.db["policy_versions"].insert(row).last_pk)
 
+    def set_compiled_policy(self, version: int, compiled: str) -> None:
+        """Keep the compiled form of a stored policy version (its TOML is unchanged)."""
+        try:
+            self.conn.execute("UPDATE policy_versions SET compiled = ? WHERE id = ?", [compiled, version])
+        except sqlite3.Error as error:
+            raise explain_error(self.path, error) from None
+
     # ---- bulk loading (benchmarks, import, demo) -------------------------------------
 
     def bulk_insert_tickets(self, rows: Iterable[dict[str, Any]], batch_size: int = 50000) -> int:
@@ -431,21 +412,37 @@ class Store(SqliteMaintenance):
 
     def find_tickets(self, flt: Filter) -> list[dict[str, Any]]:
         """Joined ticket rows matching a filter, in its order, up to its limit."""
-        where, params = filter_where(flt)
-        sql = f"{TICKET_SELECT}{where} ORDER BY {SORTS[flt.sort]}"
-        if flt.limit:
-            sql += " LIMIT ?"
-            params.append(flt.limit)
-        return [dict(r) for r in self.conn.execute(sql, params)]
+        with self._reading():
+            query = search_query(self.conn, flt.search) if flt.search else None
+            ids = walk_search(self.conn, flt, query) if query else None
+            if ids is not None:
+                rows = self.tickets_by_ids(ids)
+                return [rows[i] for i in ids if i in rows]
+            where, params = filter_where(flt, query)
+            sql = f"{TICKET_SELECT}{where} ORDER BY {SORTS[flt.sort]}"
+            if flt.limit:
+                sql += " LIMIT ?"
+                params.append(flt.limit)
+            return [dict(r) for r in self.conn.execute(sql, params)]
 
     def count_tickets(self, flt: Filter) -> int:
         """How many tickets match a filter, ignoring its limit."""
-        where, params = filter_where(flt)
-        sql = (
-            "SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id "
-            f"LEFT JOIN agents a ON a.id = t.assignee_id{where}"
-        )
-        return int(self.conn.execute(sql, params).fetchone()[0])
+        with self._reading():
+            return count_matching(self.conn, flt)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Reads that must see one state of the desk: inside the transaction under way, or
+        in a read transaction of their own."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     def messages(self, ticket_id: int) -> list[dict[str, Any]]:
         """A ticket's messages, oldest first."""
@@ -471,27 +468,13 @@ class Store(SqliteMaintenance):
 
     # ---- triage and SLA ----------------------------------------------------------------
 
-    def queue(
-        self,
-        *,
-        limit: int,
-        department: str | None = None,
-        assignee_id: int | None = None,
-        unassigned: bool = False,
-        due_before: str | None = None,  # inclusive
-        filed_by: str | None = None,  # only tickets filed at or before (a what-if view)
-    ) -> list[dict[str, Any]]:
+    def queue(self, *, limit: int, **scope: Unpack[QueueScope]) -> list[dict[str, Any]]:
         """Open tickets in triage order: by deadline (overdue first), priority rank, age;
         tickets without a running deadline come last."""
-        extra, params = queue_filters(department, assignee_id, unassigned, filed_by)
-        sql = f"{TRIAGE_SELECT} WHERE {DUE}{extra}"
-        if due_before:
-            sql += " AND t.due_at <= ?"
-            params.append(due_before)
-        sql += " ORDER BY t.due_at, t.priority_rank, t.created_at LIMIT ?"
+        extra, params = queue_filters(scope)
+        sql = f"{TRIAGE_SELECT} WHERE {DUE}{extra} ORDER BY t.due_at, t.priority_rank, t.created_at LIMIT ?"
         rows = [dict(r) for r in self.conn.execute(sql, [*params, limit])]
-        if len(rows) < limit and due_before is None:
-            extra, params = queue_filters(department, assignee_id, unassigned, filed_by)
+        if len(rows) < limit and not scope.get("due_before"):
             sql = (
                 f"{TICKET_SELECT} WHERE {ACTIVE} AND t.due_at IS NULL{extra} "
                 "ORDER BY t.priority_rank, t.created_at LIMIT ?"
@@ -499,36 +482,26 @@ class Store(SqliteMaintenance):
             rows += [dict(r) for r in self.conn.execute(sql, [*params, limit - len(rows)])]
         return rows
 
-    def queue_counts(
-        self,
-        now: str,
-        department: str | None = None,
-        assignee_id: int | None = None,
-        unassigned: bool = False,
-        due_before: str | None = None,
-        filed_by: str | None = None,
-    ) -> dict[str, int]:
-        """How many tickets the queue holds (with the same filters), breached, at risk,
-        and unassigned."""
-        extra, params = queue_filters(department, assignee_id, unassigned, filed_by)
-        if due_before:
-            extra += " AND t.due_at IS NOT NULL AND t.due_at <= ?"
-            params.append(due_before)
+    def queue_counts(self, now: str, **scope: Unpack[QueueScope]) -> dict[str, int]:
+        """How many tickets the queue holds (with the same scope), breached, at risk, and
+        unassigned."""
+        extra, params = queue_filters(scope)
 
-        def count(where: str, more: list[Any], index: str = "") -> int:
-            source = f"tickets t INDEXED BY {index}" if index else "tickets t"
-            return int(self.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}{extra}", [*more, *params]).fetchone()[0])
+        def count(columns: str, where: str, more: list[Any], index: str) -> tuple[int, ...]:
+            sql = f"SELECT {columns} FROM tickets t INDEXED BY {index} WHERE {where}{extra}"
+            return tuple(int(n) for n in self.conn.execute(sql, [*more, *params]).fetchone())
 
-        return {
-            "open": count(ACTIVE, [], "tickets_triage" if due_before else ""),
-            "breached": count(f"{DUE} AND t.due_at < ?", [now], "tickets_triage"),
-            "at_risk": count(f"{DUE} AND t.risk_at <= ? AND t.due_at >= ?", [now, now], "tickets_triage_risk"),
-            "unassigned": count(f"{ACTIVE} AND t.assignee_id IS NULL", [], "tickets_triage" if due_before else ""),
-        }
+        # Every count walks a partial index of open tickets: left to itself, the planner
+        # may walk every ticket ever filed (all unassigned closed ones, say) instead.
+        whole = "tickets_triage" if scope.get("due_before") else "tickets_active"
+        open_count, unassigned = count("count(*), count(*) - count(t.assignee_id)", ACTIVE, [], whole)
+        (breached,) = count("count(*)", f"{DUE} AND t.due_at < ?", [now], "tickets_triage")
+        (at_risk,) = count("count(*)", f"{DUE} AND t.risk_at <= ? AND t.due_at >= ?", [now, now], "tickets_triage_risk")
+        return {"open": open_count, "breached": breached, "at_risk": at_risk, "unassigned": unassigned}
 
     def overdue(self, now: str, filed_by: str | None = None) -> list[dict[str, Any]]:
         """Open tickets past their deadline and not yet escalated for that deadline."""
-        extra, params = queue_filters(None, None, False, filed_by)
+        extra, params = queue_filters({"filed_by": filed_by})
         sql = (
             f"{TRIAGE_SELECT} WHERE {DUE} AND t.due_at < ?{extra} "
             "AND (t.escalated_for IS NULL OR t.escalated_for != t.due_at) ORDER BY t.due_at, t.priority_rank, t.id"

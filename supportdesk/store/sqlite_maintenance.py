@@ -4,8 +4,9 @@ streams a history check replays. Mixed into the SQLite Store."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -40,18 +41,39 @@ class SqliteMaintenance:
         """Open a desk file to read it as it is, without migrating it (a backup, or the
         source of a restore). Refuses (DeskUnavailable) a file that is not a supportdesk
         desk or was written by a newer supportdesk; NotFound when there is no file."""
+
+        def check(store: Self, version: int) -> None:
+            if not store._has_table("tickets"):
+                raise DeskUnavailable(f"{path} is an SQLite file but not a supportdesk desk (it has no tickets table)")
+            if store._has_table("_sqlite_migrations"):
+                sql = "SELECT name FROM _sqlite_migrations WHERE migration_set = ?"
+                store._refuse_unknown({r[0] for r in store.conn.execute(sql, [MIGRATION_SET])})
+
+        return cls._open_file(path, check, missing=f"no file {path}")
+
+    @classmethod
+    def _open_file(
+        cls, path: Path, check: Callable[[Self, int], None], *, missing: str, empty: str = "", foreign: str = ""
+    ) -> Self:
+        """The desk file at `path` once it is a readable SQLite file of a schema version
+        this supportdesk knows; `check(store, version)` then refuses it or brings it up to
+        date. Each refusal is one line (`missing`, `empty` and `foreign` add what to do)."""
         if not path.exists():
-            raise NotFound(f"no file {path}")
+            raise NotFound(missing)
         if path.is_dir():
             raise DeskUnavailable(f"{path} is a directory, not a desk file")
+        if not os.access(path, os.R_OK):
+            raise DeskUnavailable(f"cannot read the desk {path}; check its permissions")
+        # An empty or foreign file keeps its bytes: stat() it, and let SQLite read the
+        # header (it writes nothing to a file that is not a database).
         if path.stat().st_size == 0:
-            raise DeskUnavailable(f"{path} is an empty file, not a desk")
+            raise DeskUnavailable(f"{path} is an empty file, not a desk{empty}")
         try:
             conn = connect_existing(path)
         except sqlite3.Error as error:
             raise explain_error(path, error) from None
         if conn is None:
-            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file)")
+            raise DeskUnavailable(f"{path} is not a supportdesk desk (not an SQLite file){foreign}")
         store = cls(path, conn)
         try:
             version = store.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -60,17 +82,7 @@ class SqliteMaintenance:
                     f"{path} has schema version {version}, newer than this supportdesk "
                     f"understands ({SCHEMA_VERSION}); upgrade supportdesk"
                 )
-            if not store._has_table("tickets"):
-                raise DeskUnavailable(f"{path} is an SQLite file but not a supportdesk desk (it has no tickets table)")
-            if store._has_table("_sqlite_migrations"):
-                sql = "SELECT name FROM _sqlite_migrations WHERE migration_set = ?"
-                applied = {r[0] for r in store.conn.execute(sql, [MIGRATION_SET])}
-                unknown = applied - set(MIGRATION_NAMES)
-                if unknown:
-                    raise DeskUnavailable(
-                        f"{path} was written by a newer supportdesk (unknown migrations: "
-                        f"{', '.join(sorted(unknown))}); upgrade supportdesk"
-                    )
+            check(store, version)
         except sqlite3.Error as error:
             store.close()
             raise explain_error(path, error) from None
@@ -78,6 +90,15 @@ class SqliteMaintenance:
             store.close()
             raise
         return store
+
+    def _refuse_unknown(self, applied: set[str]) -> None:
+        """Refuse a desk on which a newer supportdesk applied migrations this one lacks."""
+        unknown = applied - set(MIGRATION_NAMES)
+        if unknown:
+            raise DeskUnavailable(
+                f"{self.path} was written by a newer supportdesk (unknown migrations: "
+                f"{', '.join(sorted(unknown))}); upgrade supportdesk"
+            )
 
     def copy_to(self, path: Path) -> dict[str, int]:
         """Copy the whole desk into the empty file at `path` with SQLite's online backup
