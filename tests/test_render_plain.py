@@ -163,3 +163,11 @@ def test_piped_list_is_what_rich_prints(view, subjects, customers, who):
     console.print(ticket_table(rows, ZONE, triage.now, width=console.width))
     assert lines is not None and "\n".join(lines) + "\n" == out.getvalue()
     assert ticket_table([rows[0] | {"subject": "サイト"}], ZONE, triage.now, width=None).piped() is None
+
+
+def test_control_characters_rich_would_drop_are_shown_escaped(cli):
+    """rich strips BEL and backspace from text before the console makes it inert."""
+    with api(cli) as do:
+        do.file(now="2026-11-20T10:00", subject="Bell", body="ring\x07 back\x08 esc\x1b[31m")
+    shown = cli.ok("show", "1", now="2026-11-20T10:05").stdout
+    assert "ring\\x07 back\\x08 esc\\x1b[31m" in shown and "\x07" not in shown and "\x1b" not in shown

@@ -300,12 +300,16 @@ def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
     for label, value in _facts(ticket, zone, now):
         facts.add_row(label, value)
 
-    parts: list[Any] = [head, facts, Text(""), Text("Description", style="bold"), Padding(ticket["body"], (0, 0, 0, 2))]
+    from supportdesk.text import inert
+
+    # Made inert here, not only by the console: rich drops some control characters (BEL,
+    # backspace…) from text before the console sees it, and they should show, escaped.
+    parts: list[Any] = [head, facts, Text(""), Text("Description", style="bold"), Padding(inert(ticket["body"]), (0, 0, 0, 2))]
     if ticket["messages"]:
         parts += [Text(""), Text("Messages", style="bold")]
         for message in ticket["messages"]:
             line = Text(_message_line(message, zone, now), style="dim")
-            parts += [Padding(line, (0, 0, 0, 2)), Padding(message["body"], (0, 0, 0, 4))]
+            parts += [Padding(line, (0, 0, 0, 2)), Padding(inert(message["body"]), (0, 0, 0, 4))]
     parts += [Text(""), Text("History", style="bold"), events_table(ticket["events"], zone, with_ticket=False, now=now)]
     return Group(*parts)
 
