@@ -354,6 +354,20 @@ def _policy(reader: Reader, v: dict[str, Any], path: str, index: int) -> Policy 
     if v["channels"] and not any(c.files_tickets for c in v["channels"]):
         reader.error("channels", "no channel files tickets; set files_tickets = true on at least one")
     responds = [p.respond for p in v["priorities"] if p.respond]
+    for channel in v["channels"]:
+        where = reader.paths[id(channel)]
+        if channel.respond_replaces and channel.respond is None:
+            reader.warn(f"{where}.respond_replaces", "the channel has no response target to replace the priority's with; set respond too")
+        elif channel.respond and not channel.respond_replaces and responds and channel.respond >= max(responds):
+            reader.warn(
+                f"{where}.respond", f"the channel's target ({show_duration(channel.respond)}) is looser than every priority's, so it never applies; "
+                "set respond_replaces = true if it should replace them"
+            )
+    office = next((c for c in v["calendars"] if c.name == v["office_calendar"]), None)
+    never_outside = v["office_calendar"] in (None, ALWAYS_OPEN) or (office is not None and office.is_always_open)
+    for p in v["priorities"]:
+        if p.page_on_call and never_outside:
+            reader.warn(f"{reader.paths[id(p)]}.page_on_call", "the desk is never outside office hours, so this never pages; set desk.calendar to an office-hours calendar")
     for package in v["packages"]:
         if package.respond and responds and package.respond >= max(responds):
             reader.warn(f"{reader.paths[id(package)]}.respond", f"the guarantee ({show_duration(package.respond)}) is looser than every priority's response target, so it never applies")

@@ -104,7 +104,7 @@ def test_file_prints_the_id_and_stores_every_field(cli):
     assert ticket["created_at"] == "2026-11-20T07:00:00Z"  # 10:00 Istanbul is UTC+3
     assert ticket["body"] == "No mail since 09:00"
     assert [e["kind"] for e in ticket["events"]] == ["filed", "deadlines"]
-    assert ticket["respond_by"] == "2026-11-20T09:00:00Z"  # high: 2 h, in calendar time
+    assert ticket["respond_by"] == "2026-11-21T07:00:00Z"  # by e-mail: 24 h, replacing high's 2 h
     assert ticket["resolve_by"] == "2026-11-20T15:00:00Z"  # high: 8 h
 
 

@@ -421,3 +421,16 @@ def test_a_version_without_a_compiled_form_is_compiled_on_first_use(cli):
     from supportdesk.policy_compiled import read_compiled
 
     assert read_compiled(compiled) == example("hosting-general")
+
+
+def test_policy_check_warns_about_keys_that_can_never_take_effect(bare_cli, tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        BASE.replace('respond = "1h"', 'respond = "1h"\npage_on_call = true')
+        .replace('name = "ticket"\n', 'name = "ticket"\n\n[[channels]]\nname = "email"\nrespond = "24h"\n\n[[channels]]\nname = "fax"\nrespond_replaces = true\n'),
+        encoding="utf-8",
+    )
+    lines = bare_cli.ok("policy", "check", str(path)).stdout.splitlines()
+    assert any("priorities[0].page_on_call: the desk is never outside office hours, so this never pages" in line for line in lines)
+    assert any("channels[1].respond: the channel's target (1d) is looser than every priority's, so it never applies" in line for line in lines)
+    assert any("channels[2].respond_replaces: the channel has no response target to replace" in line for line in lines)

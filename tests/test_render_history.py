@@ -54,7 +54,7 @@ def test_log_says_every_ticket_event_as_a_sentence_in_local_time(story):
         ("Fri 20 Nov 23:00 +03", "filed", "filed for ada@example.com: critical, technical, by e-mail (new customer)"),
         (
             "Fri 20 Nov 23:00 +03", "deadlines",
-            "deadlines set: respond by Sat 21 Nov 00:00 +03 (priority critical, 1 h), "
+            "deadlines set: respond by Sat 21 Nov 23:00 +03 (channel email, 24 h), "
             "resolve by Sat 21 Nov 03:00 +03 (priority critical, 4 h); filed outside office hours",
         ),
         ("Fri 20 Nov 23:00 +03", "page", "paged deniz by sms"),
@@ -66,8 +66,8 @@ def test_log_says_every_ticket_event_as_a_sentence_in_local_time(story):
         ("Sat 21 Nov 09:13 +03", "priority", "priority critical → high: one site only"),
         (
             "Sat 21 Nov 09:13 +03", "deadlines",
-            "deadlines recomputed (priority critical → high): respond by Sat 21 Nov 01:00 +03 "
-            "(priority high, 2 h; was Sat 21 Nov 00:00 +03), resolve by Sat 21 Nov 17:00 +03 "
+            "deadlines recomputed (priority critical → high): respond by Sat 21 Nov 23:00 +03 "
+            "(channel email, 24 h), resolve by Sat 21 Nov 17:00 +03 "
             "(priority high, 8 h; was Sat 21 Nov 13:00 +03)",
         ),
         ("Sat 21 Nov 09:14 +03", "escalate", "escalated to engineer (deniz): needs root"),
@@ -88,7 +88,7 @@ def test_show_history_uses_the_same_sentences(story):
     history = out.split("History", 1)[1]
     assert "paged deniz by sms" in history
     assert "escalated to engineer (deniz): needs root" in history
-    assert "deadlines set: respond by Sat 21 Nov 00:00 +03 (priority critical, 1 h)" in history
+    assert "deadlines set: respond by Sat 21 Nov 23:00 +03 (channel email, 24 h)" in history
     _assert_readable(history)
 
 

@@ -65,9 +65,11 @@ def test_sitecom_outside_the_saturday_to_wednesday_week_gets_three_hours(tmp_pat
 def test_introserv_ten_minute_first_response(tmp_path):
     cli = desk_with(tmp_path, "introserv")
     data = cli.json("show", str(file_ticket(cli, now="2024-06-08T03:00", priority="regular", channel="email")), now="2024-06-08T03:00")
-    assert data["respond_by"] == "2024-06-08T01:10:00Z"  # 03:10 CEST; e-mail's 30 min is looser
+    assert data["respond_by"] == "2024-06-08T01:30:00Z"  # 03:30 CEST: by e-mail, 30 min replaces the 10
     sla = [e for e in data["events"] if e["kind"] == "deadlines"][0]["details"]["sla"]
-    assert [c["source"] for c in sla["respond_candidates"]] == ["priority regular", "channel email"]
+    assert [c["source"] for c in sla["respond_candidates"]] == ["channel email"]
+    by_ticket = cli.json("show", str(file_ticket(cli, now="2024-06-08T03:00", priority="regular")), now="2024-06-08T03:00")
+    assert by_ticket["respond_by"] == "2024-06-08T01:10:00Z"  # 03:10 CEST: the ticket channel keeps 10 min
 
 
 def test_a_package_guarantee_can_be_the_strictest(tmp_path):
