@@ -394,10 +394,8 @@ def _check_references(reader: Reader, v: dict[str, Any]) -> None:
     for path, key, value in reader.references:
         what, where = REFERENCES[key.refers]
         names = known[key.refers]
-        pairs = isinstance(value, tuple) and bool(value) and isinstance(value[0], tuple)  # { name = … } tables
-        for name in key.kind.names(value):
+        for at, name in key.kind.names(value, path):
             if name not in names:
-                at = join(path, name) if pairs else path
                 listed = f" or use one of: {', '.join(sorted(names))}" if names else ""
                 reader.error(at, f"unknown {what} {name!r}; define {where.format(name)}{listed}")
 

@@ -277,11 +277,12 @@ class Kind(Record):
             notes.error(path, str(error))
             return REQUIRED
 
-    def names(self, value: Any) -> Iterable[str]:
-        """The names a value refers to (for keys declared with `refers`)."""
+    def names(self, value: Any, path: str) -> list[tuple[str, str]]:
+        """The names a value refers to (for keys declared with `refers`), each with the
+        path to report it at."""
         if value is None:
-            return ()
-        return (value,) if isinstance(value, str) else value
+            return []
+        return [(path, name) for name in ((value,) if isinstance(value, str) else value)]
 
 
 def choice(options: tuple[str, ...], hint: str = "") -> Kind:
@@ -470,8 +471,10 @@ def _pairs_to_data(pairs: tuple[tuple[Any, Any], ...]) -> dict[str, Any]:
 
 
 class _PairNames(_Entries):
-    def names(self, value: Any) -> Iterable[str]:
-        return tuple(k for k, _ in value or ())
+    """A table keyed by names ({ high = […] }): each key is reported at its own path."""
+
+    def names(self, value: Any, path: str) -> list[tuple[str, str]]:
+        return [(join(path, name), name) for name, _ in value or ()]
 
 
 WEEK = _Week(_same, _week_to_data)

@@ -17,8 +17,9 @@ ASCII = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=
 
 
 @pytest.fixture(scope="module")
-def view(tmp_path_factory):
-    """A real triage view: breached, at-risk and fine tickets, one assigned."""
+def desk_state(tmp_path_factory):
+    """A real desk: breached, at-risk and fine tickets, one assigned and answered (a
+    public reply and an internal note); its triage view and its first ticket."""
     from conftest import new_desk
     from supportdesk import Desk
 
@@ -27,10 +28,23 @@ def view(tmp_path_factory):
     with api(path) as do:
         do.agents("ayse")
         for i, (priority, when) in enumerate((("critical", "2026-11-19T09:00"), ("high", "2026-11-20T09:30"), ("low", "2026-11-20T10:00"))):
-            do.file(now=when, priority=priority, subject=f"Ticket {i}", customer=f"c{i}@example.com")
+            do.file(now=when, priority=priority, subject=f"Ticket {i}", customer=f"c{i}@example.com", field="domain=example.com")
         do.at("2026-11-20T10:05").assign(2, "ayse")
+        do.at("2026-11-20T10:30", "ayse").reply(1, "Looking into it")
+        do.at("2026-11-20T10:40", "ayse").reply(1, "Checked the MX", internal=True)
     with Desk.connect(path, login="tester", now=datetime(2026, 11, 20, 8, 30, tzinfo=UTC)) as desk:
-        return desk.triage(limit=50), desk.policy.name
+        view = desk.triage(limit=50), desk.policy.name
+        return view, desk.at(NOW).ticket(1)
+
+
+@pytest.fixture(scope="module")
+def view(desk_state):
+    return desk_state[0]
+
+
+@pytest.fixture(scope="module")
+def shown(desk_state):
+    return desk_state[1]
 
 
 def rich_lines(view, name, width: int = 80) -> str:
@@ -103,23 +117,6 @@ def rich_ticket(ticket, width: int = 80) -> str:
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.sampled_from("\n—é"), min_size=1, max_size=120)
-
-
-@pytest.fixture(scope="module")
-def shown(tmp_path_factory):
-    """A real ticket with replies, a note and history, as `show --json` gives it."""
-    from conftest import new_desk
-    from supportdesk import Desk
-
-    path = tmp_path_factory.mktemp("shown") / "desk.db"
-    new_desk(path, now="2026-11-16T09:00")
-    with api(path) as do:
-        do.agents("ayse")
-        ticket = do.file(now="2026-11-20T10:00", priority="high", subject="Mail down", field="domain=example.com")
-        do.at("2026-11-20T10:30", "ayse").reply(ticket, "Looking into it")
-        do.at("2026-11-20T10:40", "ayse").reply(ticket, "Checked the MX", internal=True)
-    with Desk.connect(path, login="tester", now=NOW) as desk:
-        return desk.ticket(ticket)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

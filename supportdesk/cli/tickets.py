@@ -250,12 +250,14 @@ def list_tickets(
         return
     from supportdesk.cli.render import plain_output, ticket_table
 
-    lines = ticket_table(rows, zone, now, width=None).piped() if plain_output() else None
+    table = ticket_table(rows, zone, now, width=None)
+    lines = table.piped() if plain_output() else None
     if lines is not None:  # piped plain text: the same lines, without loading rich
         typer.echo("\n".join(lines))
     else:
         out = console()
-        out.print(ticket_table(rows, zone, now, width=out.width))
+        table.width = out.width
+        out.print(table)
     if total > len(rows):
         say(f"showing {len(rows)} of {total}; use --limit 0 for all")
 
