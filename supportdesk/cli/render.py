@@ -51,8 +51,10 @@ class Fitted:
     to the table's natural width.
     """
 
-    def __init__(self, build: Callable[[int | None], Any], width: int | None = None):
+    def __init__(self, build: Callable[[int | None], Any], width: int | None = None, piped: Callable[[], list[str] | None] | None = None):
         self.build, self.width = build, width
+        # The same table's lines at natural width without rich, or None when only rich can.
+        self.piped = piped or (lambda: None)
 
     def __rich_console__(self, console, options):
         if console.is_terminal:
@@ -86,6 +88,19 @@ def plain_output() -> bool:
     asked = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
     stream = getattr(sys.stdout, "raw", sys.stdout)
     return not any(os.environ.get(name) for name in asked) and not (hasattr(stream, "isatty") and stream.isatty())
+
+
+def print_view(plain_lines: Callable[[], list[str] | None], drawing: Callable[[int], Any]) -> None:
+    """Print a view for people: its plain lines when the output is a plain pipe and they
+    can be had (rich is not even imported), else rich's drawing at the console's width."""
+    lines = plain_lines() if plain_output() else None
+    if lines is not None:
+        print("\n".join(lines))
+        return
+    from supportdesk.cli.app import console
+
+    out = console()
+    out.print(drawing(out.width))
 
 
 def piped_width() -> int:
@@ -215,9 +230,7 @@ def ticket_table(
             table.add_row(*[cells[k] for k in spec if k in widths])
         return table
 
-    fitted = Fitted(build, width)
-    fitted.piped = piped
-    return fitted
+    return Fitted(build, width, piped)
 
 
 def event_summary(event: dict[str, Any], zone: tzinfo, now: datetime | None = None) -> str:
@@ -276,9 +289,7 @@ def events_table(events: list[dict[str, Any]], zone: tzinfo, *, with_ticket: boo
             table.add_row(*cells)
         return table
 
-    fitted = Fitted(build)
-    fitted.piped = piped
-    return fitted
+    return Fitted(build, piped=piped)
 
 
 def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
@@ -548,9 +559,7 @@ def triage_table(rows: list[dict[str, Any]], zone: tzinfo, now: datetime, *, wid
             table.add_row(*cells, style=ROW_STYLE.get(row["state"], ""))
         return table
 
-    fitted = Fitted(build, width)
-    fitted.piped = piped
-    return fitted
+    return Fitted(build, width, piped)
 
 
 def _span_text(a: str, b: str, zone: tzinfo, now: datetime | None = None) -> str:

@@ -207,14 +207,10 @@ def show(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> Non
 
 
 def _print_ticket(data: dict, zone: Any, now: Any) -> None:
-    """A ticket for people: without rich when piped and plain (the same lines), else rich."""
-    from supportdesk.cli.render import plain_output, plain_ticket, ticket_detail
+    """A ticket for people."""
+    from supportdesk.cli.render import plain_ticket, print_view, ticket_detail
 
-    lines = plain_ticket(data, zone, now) if plain_output() else None
-    if lines is not None:
-        typer.echo("\n".join(lines))
-    else:
-        console().print(ticket_detail(data, zone, now))
+    print_view(lambda: plain_ticket(data, zone, now), lambda width: ticket_detail(data, zone, now))
 
 
 @app.command(name="list")
@@ -248,16 +244,9 @@ def list_tickets(
     if not rows:
         say("no tickets match")
         return
-    from supportdesk.cli.render import plain_output, ticket_table
+    from supportdesk.cli.render import print_view, ticket_table
 
-    table = ticket_table(rows, zone, now, width=None)
-    lines = table.piped() if plain_output() else None
-    if lines is not None:  # piped plain text: the same lines, without loading rich
-        typer.echo("\n".join(lines))
-    else:
-        out = console()
-        table.width = out.width
-        out.print(table)
+    print_view(ticket_table(rows, zone, now, width=None).piped, lambda width: ticket_table(rows, zone, now, width=width))
     if total > len(rows):
         say(f"showing {len(rows)} of {total}; use --limit 0 for all")
 

@@ -43,11 +43,9 @@ def _triage_header(view, desk_name: str, zone) -> list[tuple[str, str]]:
 
 def plain_triage(view, desk_name: str, zone) -> list[str] | None:
     """The triage view as rich prints it to a pipe, without rich; None when only rich can
-    print it the same (a terminal, text that is not plain, a line rich would wrap)."""
-    from supportdesk.cli.render import piped_width, plain, plain_output, triage_table
+    print it the same (text that is not plain, a line rich would wrap)."""
+    from supportdesk.cli.render import piped_width, plain, triage_table
 
-    if not plain_output():
-        return None
     header = "".join(text for text, _ in _triage_header(view, desk_name, zone)).split("\n")
     if any(len(line) > piped_width() or not plain(line) for line in header):
         return None
@@ -111,12 +109,9 @@ def triage(
     if json_:
         emit_json(view.to_json())
         return
-    lines = plain_triage(view, name, zone)
-    if lines is not None:  # piped plain text: the same lines, without loading rich
-        typer.echo("\n".join(lines))
-        return
-    out = console()
-    out.print(render_triage(view, name, zone, out.width))
+    from supportdesk.cli.render import print_view
+
+    print_view(lambda: plain_triage(view, name, zone), lambda width: render_triage(view, name, zone, width))
 
 
 def _watch(ctx: typer.Context, options: dict, seconds: float) -> None:
