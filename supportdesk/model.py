@@ -152,6 +152,28 @@ class Actor(Record):
         """The form stored in events: `agent:alice`."""
         return f"{self.kind}:{self.name}"
 
+    @property
+    def is_agent(self) -> bool:
+        """Agents (and the system) see the whole desk; resellers and customers their own."""
+        return self.kind in ("agent", "system")
+
+    @property
+    def scope(self) -> Scope | None:
+        """The tickets this actor may see and touch: None for the whole desk."""
+        if self.kind == "reseller":
+            return Scope(reseller_id=self.id)
+        if self.kind == "customer":
+            return Scope(customer_id=self.id)
+        return None
+
+
+@record
+class Scope(Record):
+    """A reseller's tickets (its end customers' and its own) or one customer's."""
+
+    reseller_id: int | None = None
+    customer_id: int | None = None
+
 
 @record
 class Event(Record):

@@ -33,6 +33,7 @@ from supportdesk.policy_schema import (
     NAME,
     NAMES,
     PERCENT,
+    QUOTAS,
     RANK,
     RECORDED,
     REQUIRED,
@@ -57,6 +58,8 @@ SCRIPTS = ("latin", "arabic", "cyrillic", "greek", "hebrew", "armenian", "georgi
 ON_MISSING = ("refuse", "flag", "close")
 DUPLICATE_ACTIONS = ("allow", "flag", "refuse")
 ABUSE_ACTIONS = ("flag", "close", "ban")
+LANGUAGE_ACTIONS = ("flag", "refuse")
+QUEUE_ORDERS = ("deadline", "priority")
 CREDIT_FORMS = ("service-credit", "cash")
 NOTIFY_PARTIES = ("customer", "reseller")
 NOTIFY = Kind(lambda value: tuple(choice(NOTIFY_PARTIES).convert(to_name(v)) for v in NAMES.convert(value)))
@@ -250,8 +253,12 @@ class Scope(Record):
 
     in_scope: tuple[str, ...] = key((), "Categories support covers.", NAMES, acts=RECORDED)
     out_of_scope: tuple[str, ...] = key((), "Categories support does not cover (or sells as a paid service).", NAMES, acts=RECORDED)
-    out_message: str = key("", "What the customer is told when a ticket is out of scope.", acts=RECORDED)
+    out_message: str = key("", "What the customer is told when a ticket is out of scope or past a free quota (a paid service).", acts=RECORDED)
     discretion: bool = key(False, "The engineer on the ticket may still decide to help.", BOOL, acts=RECORDED)
+    quotas: tuple[tuple[str, int | str], ...] = key(
+        (), "Work done free a set number of times per customer, by category: { module-install = 1 }; past it a ticket is flagged paid-service.", QUOTAS, acts=RECORDED
+    )
+    migration_category: str = key("site-migration", "The ticket category the packages' `migrations` count.", NAME, acts=RECORDED)
     after_delivery: AfterDelivery | None = table(AfterDelivery, "Administration support once a server is delivered.", optional=True)
 
 
@@ -337,7 +344,18 @@ class Policy(Record):
     required_script: str | None = key(
         None, "The script ticket text must be written in: " + ", ".join(SCRIPTS) + ".", choice(SCRIPTS), toml="desk.required_script", acts=RECORDED
     )
+    on_wrong_language: str = key(
+        "flag", "A ticket not in the desk's languages or script: flag it for triage, or refuse it.", choice(LANGUAGE_ACTIONS), toml="desk.on_wrong_language", acts=RECORDED
+    )
     verify_identity: bool = key(False, "Only a verified owner of the service may be helped.", BOOL, toml="desk.verify_identity", acts=RECORDED)
+    verify_priorities: tuple[str, ...] = key(
+        (), "Verification is needed only at these priorities (with verify_departments; both empty: every ticket).", NAMES,
+        toml="desk.verify_priorities", refers="priorities", acts=RECORDED,
+    )
+    verify_departments: tuple[str, ...] = key(
+        (), "Verification is needed only in these departments, the account matters (with verify_priorities; both empty: every ticket).", NAMES,
+        toml="desk.verify_departments", refers="departments", acts=RECORDED,
+    )
     kb_first: str = key("", "A reminder shown when filing: read the knowledge base first.", toml="desk.kb_first", acts=RECORDED)
     notes: tuple[str, ...] = key((), "Rules the desk states but cannot enforce, kept for people to read.", TEXTS, toml="desk.notes", acts=TEXT_ONLY)
     default_priority: str = key(None, "Priority of a ticket filed without one (default: the least urgent).", NAME, toml="defaults.priority")
@@ -353,6 +371,10 @@ class Policy(Record):
     scope: Scope = table(Scope, "What support covers.")
     rules: Rules = table(Rules, "Rules about requests and requesters.")
     escalation: tuple[EscalationLevel, ...] = array(EscalationLevel, "Escalation levels, lowest first.", toml="escalation.levels")
+    queue_order: str = key(
+        "deadline", "How triage orders the open queue: deadline (breached, soonest deadline, priority, age) or priority (priority first, then breached, deadline, age).",
+        choice(QUEUE_ORDERS), toml="triage.order", acts=RECORDED,
+    )
     at_risk_share: float = key(0.25, "A ticket is at risk when less than this share of its target is left.", SHARE, toml="sla.at_risk_share")
     body_max_bytes: int = key(1_000_000, "The largest description or reply, in bytes of UTF-8; larger ones are refused.", BODY_LIMIT, toml="limits.body_max_bytes")
     notify_to: tuple[str, ...] = key((), "Where notifications go: customer-area, email…", NAMES, toml="notifications.to", acts=RECORDED)

@@ -286,6 +286,7 @@ REFERENCES = {
     "layers": ("on-call layer", "it in [[oncall]]"),
     "priorities": ("priority", "it in [[priorities]]"),
     "packages": ("package", "it in [[packages]]"),
+    "departments": ("department", "it in [[departments]]"),
     "channels": ("channel", "it in [[channels]]"),
 }
 

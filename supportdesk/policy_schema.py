@@ -248,7 +248,7 @@ def _migrations(value: Any) -> int | str:
     try:
         return _non_negative_int(value)
     except InvalidInput:
-        raise InvalidInput(f"expected a number of migrations or \"unlimited\", got {value!r}") from None
+        raise InvalidInput(f"expected a number or \"unlimited\", got {value!r}") from None
 
 
 def _same(value: Any) -> Any:
@@ -362,6 +362,11 @@ def _pattern_entry(notes: Notes, path: str, language: str, value: Any) -> tuple[
         except re.error as error:
             raise InvalidInput(f"not a valid regular expression ({error}); escape special characters with \\\\") from None
     return code, texts
+
+
+@_guarded
+def _quota_entry(notes: Notes, path: str, category: str, value: Any) -> tuple[str, int | str]:
+    return to_name(category), _migrations(value)
 
 
 @_guarded
@@ -487,6 +492,7 @@ SPECIAL_HOURS = _Entries(
 FIELDS_BY_PRIORITY = _PairNames(_fields_entry, _pairs_to_data)
 FIELD_HELP = _Entries(_help_entry, _pairs_to_data)
 ABUSE_PATTERNS = _Entries(_pattern_entry, _pairs_to_data)
+QUOTAS = _Entries(_quota_entry, _pairs_to_data)
 CREDIT_TABLE = _Entries(
     _credit_entry, lambda rows: [{"outage": show_duration(outage), "credit": credit} for outage, credit in rows], list,
     lambda found: tuple(sorted(found)),

@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 
 from supportdesk.errors import InvalidInput
 from supportdesk.frozen import Record, record
-from supportdesk.model import parse_statuses
+from supportdesk.model import Scope, parse_statuses
 from supportdesk.text import check_no_nul, inert
 from supportdesk.timetext import parse_instant, to_utc_text
 
@@ -32,6 +32,7 @@ class Filter(Record):
     limit: int | None = None
     sort: str = "newest"
     as_of: str | None = None  # a what-if view: only tickets filed at or before this instant
+    scope: Scope | None = None  # the actor's tickets only (resellers, customers); None: all
 
     @property
     def is_empty(self) -> bool:
@@ -123,6 +124,7 @@ def build_filter(
     search: str | None = None,
     limit: int | None = None,
     sort: str = "newest",
+    scope: Scope | None = None,
 ) -> Filter:
     """Validate the text options of `list`/`close` into a Filter."""
     statuses = tuple(s.value for s in parse_statuses(status)) if status else ()
@@ -163,4 +165,5 @@ def build_filter(
         limit=limit or None,
         sort=sort,
         as_of=as_of,
+        scope=scope,
     )

@@ -226,7 +226,7 @@ INVALID = [
     ("fields by priority", BASE.replace('name = "technical"', 'name = "technical"\nfields_by_priority = { urgent = ["server_ip"] }'), 16, "departments[0].fields_by_priority.urgent: unknown priority 'urgent'"),
     ("no filing channel", BASE.replace('name = "ticket"', 'name = "ticket"\nfiles_tickets = false'), 17, "channels: no channel files tickets"),
     ("uptime", BASE + '\n[[packages]]\nname = "gold"\nuptime = 120\n', 22, "packages[0].uptime: must be a percentage above 0 and at most 100, not 120"),
-    ("migrations", BASE + '\n[[packages]]\nname = "gold"\nmigrations = "lots"\n', 22, "packages[0].migrations: expected a number of migrations or \"unlimited\""),
+    ("migrations", BASE + '\n[[packages]]\nname = "gold"\nmigrations = "lots"\n', 22, "packages[0].migrations: expected a number or \"unlimited\""),
     ("scope overlap", BASE + '\n[scope]\nin_scope = ["dns"]\nout_of_scope = ["dns"]\n', 22, "scope.out_of_scope: dns cannot be both in and out of scope"),
     ("after delivery", BASE + '\n[scope.after_delivery]\nunless_packages = ["gold"]\n', 21, "scope.after_delivery.unless_packages: unknown package 'gold'"),
     ("reseller channel", BASE + '\n[rules.reseller]\nreseller_channels = ["fax"]\n', 21, "rules.reseller.reseller_channels: unknown channel 'fax'"),

@@ -83,12 +83,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "escalate": ("triage", "Escalate a ticket to a level (its person on call gets it), or every breached one (--auto)."),
     "outbox": ("triage", "Notifications the desk has queued (pages, escalations); delivery comes later."),
     "priority": ("triage", "Change a ticket's priority; its deadlines are recomputed and recorded."),
-    "agent": ("agents", "The desk's agents (admins and engineers)."),
+    "agent": ("people", "The desk's agents (admins and engineers)."),
     "clock": ("clock", "Business time: is it open, deadlines, open time between instants, the week."),
     "oncall": ("oncall", "Who is on call: now, next, the schedule, and overrides."),
     "policy": ("policy", "The desk's policy: check a file, show, init, apply, list versions, diff."),
     "sla": ("triage", "SLA clocks: where a ticket's targets come from and how its time was counted."),
-    "customer": ("triage", "The desk's customers."),
+    "customer": ("people", "The desk's customers."),
     "completion": ("completion", "Tab completion for bash, zsh and fish: install it, or print its script."),
 }
 

@@ -1,4 +1,4 @@
-"""`supportdesk triage`, `sla explain`, `escalate`, `outbox`, `priority`, `customer package`:
+"""`supportdesk triage`, `sla explain`, `escalate`, `outbox`, `priority`:
 the on-call engineer's view of what breaches next, and the levers that change it."""
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from supportdesk.cli.app import (
 from supportdesk.cli.tickets import TicketId, parse_ticket_id
 
 sla_app = sub_app("sla", "SLA clocks: where a ticket's targets come from and how its time was counted.")
-customer_app = sub_app("customer", "The desk's customers.")
 
 
 def _triage_header(view, desk_name: str, zone) -> list[tuple[str, str]]:
@@ -245,20 +244,3 @@ def _print_priority(data, zone, now) -> None:
     else:
         resolve = "resolution clock paused" if data.get("paused_at") else "no resolution deadline"
     say(f"#{data['id']} is now {data['priority']}; {respond}, {resolve}")
-
-
-@customer_app.command("package")
-def customer_package(
-    ctx: typer.Context,
-    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The customer.", show_default=False)],
-    package: Annotated[str, typer.Argument(metavar="PACKAGE", help="An SLA package of the policy, or 'none'.", show_default=False)],
-    json_: JsonOption = False,
-) -> None:
-    """Give a customer an SLA package; their open tickets' deadlines are recomputed."""
-    desk_command(
-        ctx,
-        json_,
-        lambda desk: desk.set_package(email, None if package.strip().lower() == "none" else package),
-        lambda result, zone, now: say(f"{result['customer']} now has package {result['package'] or 'none'}; {result['recomputed']} open ticket(s) got new deadlines"),
-    )
-

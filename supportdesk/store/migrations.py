@@ -222,8 +222,76 @@ def m005_compiled_policy(db: sqlite_utils.Database) -> None:
     )
 
 
+def m006_people(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- People and access. A reseller is a customer row of kind 'reseller'; an end
+        -- customer points at it with reseller_id.
+        ALTER TABLE customers ADD COLUMN language TEXT;          -- ISO 639-1, e.g. fa
+        ALTER TABLE customers ADD COLUMN notify TEXT NOT NULL DEFAULT '{}';  -- JSON: {type: address}
+        ALTER TABLE customers ADD COLUMN updated_at TEXT;
+        CREATE INDEX customers_kind ON customers(kind, email);
+
+        CREATE TABLE services (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id),
+            kind TEXT NOT NULL,                        -- shared | reseller | vps | vds | cloud | dedicated
+            name TEXT,                                 -- as the customer area shows it
+            package TEXT,
+            ip TEXT,
+            order_number TEXT UNIQUE,                  -- e.g. #123456
+            delivered_at TEXT,
+            managed INTEGER NOT NULL DEFAULT 0,        -- a managed plan or an SLA service bought
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX services_customer ON services(customer_id);
+
+        -- Access tokens: only a SHA-256 of the token is kept, and its first characters
+        -- to tell tokens apart in lists.
+        CREATE TABLE tokens (
+            id INTEGER PRIMARY KEY,
+            prefix TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            holder_kind TEXT NOT NULL,                 -- agent | customer | reseller
+            agent_id INTEGER REFERENCES agents(id),
+            customer_id INTEGER REFERENCES customers(id),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            expires_at TEXT,
+            revoked_at TEXT,
+            revoked_by TEXT
+        );
+
+        -- Rule violations and their fines (Site Com be Com rule 19).
+        CREATE TABLE violations (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id),
+            ticket_id INTEGER REFERENCES tickets(id),
+            rule TEXT NOT NULL,
+            fine TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            paid_at TEXT,
+            paid_by TEXT
+        );
+        CREATE INDEX violations_unpaid ON violations(customer_id) WHERE paid_at IS NULL;
+
+        -- A ticket carries the reseller whose scope it is in (the customer's reseller, or
+        -- the reseller itself), so that a reseller's view reads one index.
+        ALTER TABLE tickets ADD COLUMN reseller_id INTEGER REFERENCES customers(id);
+        ALTER TABLE tickets ADD COLUMN language TEXT;            -- as detected at filing
+        ALTER TABLE tickets ADD COLUMN ref_id INTEGER;           -- file --ref N
+        ALTER TABLE tickets ADD COLUMN duplicate_of INTEGER;     -- close --reason duplicate --of N
+        UPDATE tickets SET reseller_id = (SELECT coalesce(c.reseller_id, CASE WHEN c.kind = 'reseller' THEN c.id END)
+                                          FROM customers c WHERE c.id = tickets.customer_id)
+            WHERE customer_id IN (SELECT id FROM customers WHERE reseller_id IS NOT NULL OR kind = 'reseller');
+        CREATE INDEX tickets_reseller ON tickets(reseller_id, created_at) WHERE reseller_id IS NOT NULL;
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
-MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla, m004_event_audit, m005_compiled_policy)
+MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla, m004_event_audit, m005_compiled_policy, m006_people)
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -24,7 +24,7 @@ from typing import (
 )
 
 if TYPE_CHECKING:
-    from supportdesk.model import Event, TicketChange
+    from supportdesk.model import Event, Scope, TicketChange
     from supportdesk.query import Filter
 
 
@@ -156,7 +156,7 @@ class DeskStore(Protocol):
 
     # ---- reads -----------------------------------------------------------------------
 
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
+    def ticket(self, ticket_id: int, scope: Scope | None = None) -> dict[str, Any]:
         """One ticket with its customer, package, reseller and assignee, or NotFound."""
         ...
 
@@ -176,8 +176,36 @@ class DeskStore(Protocol):
         """A ticket's messages, oldest first."""
         ...
 
-    def events(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """A ticket's events, or the desk's latest `limit`, oldest first."""
+    def events(self, ticket_id: int | None = None, limit: int | None = None, scope: Scope | None = None) -> list[dict[str, Any]]:
+        """A ticket's events, or the desk's latest `limit` (of the tickets in `scope`), oldest first."""
+        ...
+
+    def insert_row(self, table: str, row: dict[str, Any]) -> int:
+        """Add a row to a people table (services, tokens, violations); returns its id."""
+        ...
+
+    def update_row(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        """Change columns of a row of a people table (inside a transaction)."""
+        ...
+
+    def rows(self, table: str, order: str = "id", **where: Any) -> list[dict[str, Any]]:
+        """Rows of a people table whose columns equal the given values (None: no value), in an order."""
+        ...
+
+    def customer_tickets(self, customer_id: int, since: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """A customer's tickets filed since an instant, newest first (the intake's history)."""
+        ...
+
+    def category_count(self, customer_id: int, category: str) -> int:
+        """How many tickets of a category a customer has filed (quotas)."""
+        ...
+
+    def move_customer_tickets(self, customer_id: int, reseller_id: int | None) -> int:
+        """Carry a customer's tickets into its (new) reseller's scope; returns how many."""
+        ...
+
+    def customer_by_id(self, customer_id: int) -> dict[str, Any] | None:
+        """A customer row by id, or None."""
         ...
 
     def customer_by_email(self, email: str) -> dict[str, Any] | None:

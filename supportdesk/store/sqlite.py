@@ -40,11 +40,17 @@ from supportdesk.store.sqlite_queries import (
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from supportdesk.model import Scope
     from supportdesk.query import Filter
     from supportdesk.store.protocol import QueueScope
 
 # SQLite's bound-parameter limit is 32766 on modern builds; stay well below it.
 CHUNK = 5000
+
+
+# The tables `insert_row`, `update_row` and `rows` reach, and the orders `rows` takes.
+PEOPLE_TABLES = {t: t for t in ("customers", "agents", "services", "tokens", "violations")}
+ORDERS = {"id": "id", "email": "email COLLATE NOCASE", "login": "login", "created": "created_at, id"}
 
 
 class Store(SqliteMaintenance):
@@ -388,9 +394,15 @@ class Store(SqliteMaintenance):
 
     # ---- reads -----------------------------------------------------------------------
 
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
-        """The joined row of one ticket, or NotFound."""
-        row = self.conn.execute(TICKET_SELECT + " WHERE t.id = ?", [ticket_id]).fetchone()
+    def ticket(self, ticket_id: int, scope: Scope | None = None) -> dict[str, Any]:
+        """The joined row of one ticket, or NotFound (also outside `scope`)."""
+        where, params = " WHERE t.id = ?", [ticket_id]
+        if scope is not None:
+            for column in ("reseller_id", "customer_id"):
+                if getattr(scope, column) is not None:
+                    where += f" AND t.{column} = ?"
+                    params.append(getattr(scope, column))
+        row = self.conn.execute(TICKET_SELECT + where, params).fetchone()
         if row is None:
             raise NotFound(f"no ticket #{ticket_id}; `supportdesk list` shows the tickets there are")
         return dict(row)
@@ -451,14 +463,21 @@ class Store(SqliteMaintenance):
         )
         return [dict(r) for r in cursor]
 
-    def events(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Events of one ticket (oldest first) or of the whole desk (newest `limit`, oldest first)."""
+    def events(self, ticket_id: int | None = None, limit: int | None = None, scope: Scope | None = None) -> list[dict[str, Any]]:
+        """Events of one ticket (oldest first) or of the whole desk (newest `limit`, oldest
+        first); with a scope, only the events of the tickets in it."""
         if ticket_id is not None:
             sql, params = "SELECT * FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]
             rows = [dict(r) for r in self.conn.execute(sql, params)]
             return rows[-limit:] if limit else rows
         sql = "SELECT * FROM events ORDER BY id DESC"
-        params = []
+        params: list[Any] = []
+        if scope is not None:
+            column = "reseller_id" if scope.reseller_id is not None else "customer_id"
+            sql = (
+                f"SELECT e.* FROM events e WHERE e.ticket_id IN (SELECT id FROM tickets WHERE {column} = ?) ORDER BY e.id DESC"
+            )
+            params.append(getattr(scope, column))
         if limit:
             sql += " LIMIT ?"
             params.append(limit)
@@ -562,6 +581,50 @@ class Store(SqliteMaintenance):
             "INSERT OR REPLACE INTO holiday_cache (country, subdivision, year, days) VALUES (?, ?, ?, ?)",
             [country, subdivision or "", year, json.dumps(days, ensure_ascii=False, sort_keys=True)],
         )
+
+    # ---- people and access ------------------------------------------------------------
+
+    def insert_row(self, table: str, row: dict[str, Any]) -> int:
+        """Add a row to a people table (services, tokens, violations); returns its id."""
+        return int(self.db[PEOPLE_TABLES[table]].insert(row).last_pk)
+
+    def update_row(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        """Change columns of a row of a people table (inside a transaction)."""
+        self.db[PEOPLE_TABLES[table]].update(row_id, values)
+
+    def rows(self, table: str, order: str = "id", **where: Any) -> list[dict[str, Any]]:
+        """Rows of a people table (customers, agents, services, tokens, violations) whose
+        columns equal the given values (None: IS NULL), in `order`."""
+        name = PEOPLE_TABLES[table]
+        conditions = [f"[{c}] IS ?" for c in where]
+        sql = f"SELECT * FROM [{name}]" + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        sql += f" ORDER BY {ORDERS[order]}"
+        return [dict(r) for r in self.conn.execute(sql, list(where.values()))]
+
+    def customer_tickets(self, customer_id: int, since: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """A customer's tickets filed since an instant, newest first (the intake's history)."""
+        select = ", ".join(f"[{c}]" for c in ("id", *columns))
+        cursor = self.conn.execute(
+            f"SELECT {select} FROM tickets INDEXED BY tickets_customer WHERE customer_id = ? AND created_at >= ? ORDER BY created_at DESC, id DESC",
+            [customer_id, since],
+        )
+        return [dict(r) for r in cursor]
+
+    def category_count(self, customer_id: int, category: str) -> int:
+        """How many tickets of a category a customer has filed (quotas)."""
+        return int(self.conn.execute(
+            "SELECT count(*) FROM tickets INDEXED BY tickets_customer WHERE customer_id = ? AND category = ?", [customer_id, category]
+        ).fetchone()[0])
+
+    def move_customer_tickets(self, customer_id: int, reseller_id: int | None) -> int:
+        """Carry a customer's tickets into its (new) reseller's scope; returns how many."""
+        cursor = self.conn.execute("UPDATE tickets SET reseller_id = ? WHERE customer_id = ?", [reseller_id, customer_id])
+        return cursor.rowcount
+
+    def customer_by_id(self, customer_id: int) -> dict[str, Any] | None:
+        """A customer row by id, or None."""
+        row = self.conn.execute("SELECT * FROM customers WHERE id = ?", [customer_id]).fetchone()
+        return dict(row) if row else None
 
     def set_customer(self, customer_id: int, values: dict[str, Any]) -> None:
         """Change a customer's columns (inside a transaction)."""

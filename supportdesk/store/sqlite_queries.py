@@ -25,7 +25,7 @@ TICKET_SELECT = """
 SELECT t.*, c.email AS customer, c.package AS package, r.email AS reseller, a.login AS assignee
 FROM tickets t
 JOIN customers c ON c.id = t.customer_id
-LEFT JOIN customers r ON r.id = c.reseller_id
+LEFT JOIN customers r ON r.id = t.reseller_id
 LEFT JOIN agents a ON a.id = t.assignee_id
 """
 
@@ -116,6 +116,11 @@ def _conditions(flt: Filter, search: str | None) -> list[tuple[str, list[Any]]]:
     for column, values in (("t.status", flt.statuses), ("t.priority", flt.priorities), ("t.department", flt.departments)):
         if values:
             found.append((f"{column} IN ({', '.join('?' for _ in values)})", list(values)))
+    if flt.scope is not None:  # whose tickets the actor may see at all
+        if flt.scope.reseller_id is not None:
+            found.append(("t.reseller_id = ?", [flt.scope.reseller_id]))
+        if flt.scope.customer_id is not None:
+            found.append(("t.customer_id = ?", [flt.scope.customer_id]))
     if flt.customer:  # e-mail addresses and logins are unique: one id or none
         found.append(("t.customer_id = (SELECT id FROM customers WHERE email = ? COLLATE NOCASE)", [flt.customer]))
     if flt.unassigned:

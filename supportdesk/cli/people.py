@@ -1,4 +1,4 @@
-"""`supportdesk agent …`: the people who work tickets."""
+"""`supportdesk agent|customer|reseller|service …`: the people of the desk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from supportdesk.cli.app import JsonOption, app, console, emit_json, open_desk, say
+from supportdesk.cli.app import (
+    JsonOption,
+    app,
+    console,
+    desk_command,
+    emit_json,
+    open_desk,
+    say,
+    sub_app,
+)
 
 agent_app = typer.Typer(
     help="The desk's agents (admins and engineers).", no_args_is_help=True, rich_markup_mode=None
@@ -48,3 +57,23 @@ def agent_add(
         emit_json(agent)
     else:
         say(f"added agent {agent['login']} ({agent['role']})")
+
+
+customer_app = sub_app("customer", "The desk's customers.")
+
+
+@customer_app.command("package")
+def customer_package(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The customer.", show_default=False)],
+    package: Annotated[str, typer.Argument(metavar="PACKAGE", help="An SLA package of the policy, or 'none'.", show_default=False)],
+    json_: JsonOption = False,
+) -> None:
+    """Give a customer an SLA package; their open tickets' deadlines are recomputed."""
+    desk_command(
+        ctx,
+        json_,
+        lambda desk: desk.set_package(email, None if package.strip().lower() == "none" else package),
+        lambda result, zone, now: say(f"{result['customer']} now has package {result['package'] or 'none'}; {result['recomputed']} open ticket(s) got new deadlines"),
+    )
+
