@@ -3,7 +3,9 @@
 Builds a desk of N tickets (default 1 000 000) through the store's bulk path, of which
 50 000 are open with deadlines computed from the hosting-general policy (about 10 000 of
 them breached), then times `supportdesk triage --limit 50`, `triage --json --limit 50`,
-`show ID`, `escalate --auto --dry-run`, and one real `escalate --auto`.
+`show ID`, `escalate --auto --dry-run`, and one real `escalate --auto`. Last, it applies
+the same policy with `[triage] order = "priority"` and times the two triage commands again
+in that order; the store's part of triage is timed in both orders.
 
 The anchor: taskwarrior (Debian package `taskwarrior`) with as many pending tasks as the
 desk has open tickets, each with a due date, loaded by `task import` into a temporary
@@ -33,7 +35,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, finish, fresh, inside, machine, medians, ratio_table, supportdesk_command, timed, timing_table, workspace  # noqa: E402
+from results import (  # noqa: E402
+    command_env,
+    finish,
+    fresh,
+    inside,
+    machine,
+    medians,
+    ratio_table,
+    supportdesk_command,
+    timed,
+    timing_table,
+    workspace,
+)
 from tickets import BODIES, CHANNELS, DEPARTMENTS, SUBJECTS  # noqa: E402
 
 from supportdesk import sla  # noqa: E402
@@ -45,14 +59,14 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # Friday 15:00 in Istanbul: off
 PRIORITIES = ("critical", "high", "normal", "normal", "low", "low")
 AGENTS = ("ayse", "burak", "cem", "deniz")
 # The store's part of `triage --limit 50` under a pinned --now: open the desk, read the
-# queue and its counts, in a fresh process.
+# queue (in the order sys.argv[3]) and its counts, in a fresh process.
 STORE_PART = """
 import sys, time
 from pathlib import Path
 from supportdesk.store import Store
 started = time.perf_counter()
 store = Store.open(Path(sys.argv[1]))
-store.queue(limit=50, filed_by=sys.argv[2])
+store.queue(limit=50, order=sys.argv[3], filed_by=sys.argv[2])
 store.queue_counts(sys.argv[2], filed_by=sys.argv[2])
 store.close()
 print(time.perf_counter() - started)
@@ -212,6 +226,19 @@ def main() -> None:
     conn.close()
     again = timed([exe, "escalate", "--auto", "--json"], env)
     results.append(("supportdesk escalate --auto (again: nothing to do)", again, 1, None))
+    store_parts = {order: inside(STORE_PART, [str(path), to_utc_text(NOW), order], env, args.runs)[0] for order in ("deadline", "priority")}
+
+    # The same desk in the priority order (INTROSERV's "High is handled first").
+    by_priority = workdir / "hosting-general-by-priority.toml"
+    policy_text = (HERE.parent / "examples" / "hosting-general.toml").read_text(encoding="utf-8")
+    by_priority.write_text(policy_text + '\n[triage]\norder = "priority"\n', encoding="utf-8")
+    results.append(("supportdesk policy apply (order = priority)", timed([exe, "policy", "apply", str(by_priority)], env), 1, None))
+    ordered = {
+        f"{label} (order = priority)": (argv, env)
+        for label, (argv, _) in commands.items()
+        if label.startswith("supportdesk triage")
+    }
+    results += [(label, taken, args.runs, None) for label, taken in medians(ordered, args.runs).items()]
 
     table = timing_table(
         f"Desk of {args.tickets:,} tickets, {args.open:,} open, {breached:,} of them breached "
@@ -230,10 +257,10 @@ def main() -> None:
     else:
         intro = "The taskwarrior anchor was left out (--no-anchor)."
     table += "\n\n" + ratio_table(intro, comparisons, args.runs)
-    store_part, _ = inside(STORE_PART, [str(path), to_utc_text(NOW)], env, args.runs)
     table += (
         f"\n\nThe store's part of `triage --limit 50` (opening the desk, the queue and its counts), "
-        f"timed inside a fresh process: {store_part * 1000:.1f} ms (median of {args.runs})."
+        f"timed inside a fresh process: {store_parts['deadline'] * 1000:.1f} ms in the deadline order, "
+        f"{store_parts['priority'] * 1000:.1f} ms in the priority order (medians of {args.runs})."
     )
     finish("triage", f"Triage and escalation ({args.tickets:,} tickets)", table, None if args.keep else workdir)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from supportdesk.frozen import Record, record
 
 DB_ENV = "SUPPORTDESK_DB"
+# A reseller's, customer's or remote agent's access token (`supportdesk token issue`).
+TOKEN_ENV = "SUPPORTDESK_TOKEN"
 NOW_ENV = "SUPPORTDESK_NOW"
 USER_ENV = "SUPPORTDESK_USER"
 DB_FILENAME = "desk.db"

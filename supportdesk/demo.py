@@ -129,6 +129,8 @@ def _play(desk: Desk, data: dict[str, Any], script: Path, login: str, now: datet
                 department=t.get("department"),
                 priority=t.get("priority"),
                 channel=t.get("channel"),
+                category=t.get("category"),
+                fields=t.get("fields", {}),
             )
             ids[step.ticket] = acting.file_ticket(draft)["id"]
             continue

@@ -257,6 +257,9 @@ TICKET_FIELDS = (
     "close_reason",
     "flags",
     "fields",
+    "language",
+    "ref",
+    "duplicate_of",
 )
 
 
@@ -327,6 +330,7 @@ def ticket_json(row: dict[str, Any]) -> dict[str, Any]:
     out["flags"] = json.loads(row["flags"]) if row.get("flags") else []
     out["fields"] = json.loads(row["fields"]) if row.get("fields") else {}
     out["escalation_level"] = row.get("escalation_level") or 0
+    out["ref"] = row.get("ref_id")
     return out
 
 

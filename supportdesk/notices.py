@@ -20,11 +20,38 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "escalated to $level: $subject",
         "#$id ($priority, $customer) was escalated to $level: $reason. Deadline $due_at. `supportdesk show $id`",
     ),
+    # To the customer (or reseller) who filed or owns the ticket.
+    "filed": (
+        "received: $subject",
+        "We have your ticket #$id ($priority). $expect Reply to this message to add to it.$notes",
+    ),
+    "reply": (
+        "new reply: $subject",
+        "$author replied to your ticket #$id:\n\n$body",
+    ),
+    "closed": (
+        "closed: $subject",
+        "Your ticket #$id was closed ($reason). $reopen",
+    ),
+    "refused": (
+        "not accepted: $subject",
+        "Your ticket \"$subject\" was not accepted: $why",
+    ),
+    "end_customer": (
+        "your customer $customer contacted us",
+        "$customer, one of your customers, tried to file \"$subject\" with us directly. We told them: $why",
+    ),
+    "paid_service": (
+        "paid service: $subject",
+        "About your ticket #$id: $message",
+    ),
 }
 
 
 def render(kind: str, **fields: Any) -> tuple[str, str]:
-    """The subject (with the ticket reference `[#ID]`) and body of a notice of `kind`."""
+    """The subject (with the ticket reference `[#ID]` when there is a ticket) and body of
+    a notice of `kind`."""
     subject, body = TEMPLATES[kind]
     values = {k: "-" if v is None else str(v) for k, v in fields.items()}
-    return f"[#{values['id']}] " + Template(subject).substitute(values), Template(body).substitute(values)
+    prefix = f"[#{values['id']}] " if values.get("id", "-") != "-" else ""
+    return prefix + Template(subject).substitute(values), Template(body).substitute(values)

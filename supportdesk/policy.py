@@ -373,7 +373,7 @@ class Policy(Record):
     escalation: tuple[EscalationLevel, ...] = array(EscalationLevel, "Escalation levels, lowest first.", toml="escalation.levels")
     queue_order: str = key(
         "deadline", "How triage orders the open queue: deadline (breached, soonest deadline, priority, age) or priority (priority first, then breached, deadline, age).",
-        choice(QUEUE_ORDERS), toml="triage.order", acts=RECORDED,
+        choice(QUEUE_ORDERS), toml="triage.order",
     )
     at_risk_share: float = key(0.25, "A ticket is at risk when less than this share of its target is left.", SHARE, toml="sla.at_risk_share")
     body_max_bytes: int = key(1_000_000, "The largest description or reply, in bytes of UTF-8; larger ones are refused.", BODY_LIMIT, toml="limits.body_max_bytes")

@@ -1,5 +1,6 @@
 """The triage queue: its rows annotated with their rank and state, its counts and who is
-on call. Pure over rows the store returns in queue order (deadline, priority, age)."""
+on call. Pure over rows the store returns in the policy's queue order (`[triage] order`:
+deadline, priority rank, age; or priority rank first)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from supportdesk.timetext import to_utc_text
 
 @dataclass
 class Triage:
-    """The queue in breach order, with its counts and who is on call."""
+    """The queue in the policy's order, with its counts and who is on call."""
 
     rows: list[dict[str, Any]]
     counts: dict[str, int]
@@ -28,7 +29,6 @@ class Triage:
             "on_call": [d.to_json() for d in self.duties],
             "tickets": self.rows,
         }
-
 
 
 def annotate(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:

@@ -286,6 +286,7 @@ class Api:
         from supportdesk import TicketDraft
 
         extra = dict([fields.pop("field").split("=", 1)]) if "field" in fields else {}
+        extra |= fields.pop("fields", {})  # several fields at once: fields={"a": "1", "b": "2"}
         draft = TicketDraft(
             fields.pop("subject", "Site down"), fields.pop("body", "It returns 503"),
             fields.pop("customer", "ada@example.com"), fields=extra, **fields,

@@ -46,7 +46,9 @@ KINDS = {
 }
 PRIORITIES = ("critical", "high", "normal", "low")
 DEPARTMENTS = ("technical", "billing", "sales")
-CHANNELS = ("ticket", "email", "chat", "phone")
+# Chat and phone take tickets only in office hours (the intake refuses them outside),
+# and writers here file at any hour.
+CHANNELS = ("ticket", "email")
 REASONS = ("resolved", "resolved", "duplicate", "out-of-scope", "incomplete", "no-response", "abuse")
 
 # Refusals that are part of the state machine, by kind: (exit code, pattern of the

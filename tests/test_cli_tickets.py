@@ -141,7 +141,12 @@ def test_file_refuses_an_empty_subject(cli):
 
 
 def test_file_refuses_a_missing_option_in_one_line(cli):
-    cli.refused(2, "Missing option", "file", "-s", "x", "-b", "y", now=LATER)
+    cli.refused(2, "Missing option '--body'", "file", "-s", "x", now=LATER)
+
+
+def test_an_agent_filing_without_a_customer_is_told_to_name_one(cli):
+    # --customer is optional for a customer filing with its token (it files for itself).
+    cli.refused(2, "give the customer the ticket is for: --customer EMAIL", "file", "-s", "x", "-b", "y", now=LATER)
 
 
 def test_file_with_stdin_body_but_nothing_piped_is_refused(cli):

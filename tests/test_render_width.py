@@ -34,6 +34,7 @@ def desk(cli) -> Cli:
                 subject=SUBJECTS[i % len(SUBJECTS)],
                 customer=f"operations{i}@karadeniz-otel-group.com.tr",
                 priority=("critical", "high", "normal", "low")[i % 4],
+                field="domain=karadeniz-otel-group.com.tr",  # what the technical department asks for
             )
         for i, who in ((1, "ayse"), (2, "burak"), (3, "deniz")):
             do.at("2026-11-19T20:00").assign(i, who)

@@ -88,7 +88,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "oncall": ("oncall", "Who is on call: now, next, the schedule, and overrides."),
     "policy": ("policy", "The desk's policy: check a file, show, init, apply, list versions, diff."),
     "sla": ("triage", "SLA clocks: where a ticket's targets come from and how its time was counted."),
-    "customer": ("people", "The desk's customers."),
+    "customer": ("people", "The desk's customers: add, list, show, edit, verify, ban, suspend."),
+    "reseller": ("people", "Resellers: hosting companies whose own customers file through the desk."),
+    "service": ("people", "The services customers have: hosting plans, servers, and their orders."),
+    "token": ("access", "Access tokens for resellers, customers and remote agents: issue, list, revoke."),
+    "status": ("access", "Your tickets as a reseller or customer: state, priority, when the next answer is due."),
     "completion": ("completion", "Tab completion for bash, zsh and fish: install it, or print its script."),
 }
 
@@ -489,12 +493,13 @@ def real_now():
 @contextmanager
 def open_desk(ctx: typer.Context) -> Iterator[Desk]:
     """The desk named by the global options, acting for the OS user."""
-    from supportdesk.config import current_login, locate_desk
+    from supportdesk.config import TOKEN_ENV, current_login, locate_desk
     from supportdesk.desk import Desk
 
     options = globals_of(ctx)
     location = locate_desk(options.db)
-    desk = Desk.open(location, login=current_login(), clock=real_now, now_text=options.now)
+    token = os.environ.get(TOKEN_ENV) or None
+    desk = Desk.open(location, login=current_login() if token is None else "", clock=real_now, now_text=options.now, token=token)
     if desk.created:
         say(
             f"created a new desk at {location.path} (no --db or SUPPORTDESK_DB was given); "

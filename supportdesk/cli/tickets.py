@@ -156,7 +156,9 @@ def file_ticket(
     ctx: typer.Context,
     subject: Annotated[str, typer.Option("--subject", "-s", metavar="TEXT", help="A clear title.", show_default=False)],
     body: Annotated[str, typer.Option("--body", "-b", metavar="TEXT", help="The description; '-' reads standard input.", show_default=False)],
-    customer: Annotated[str, typer.Option("--customer", "-c", metavar="EMAIL", help="Who the ticket is for.", show_default=False)],
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", metavar="EMAIL", help="Who the ticket is for (a customer with a token: yourself).", show_default=False)
+    ] = None,
     department: Annotated[str | None, typer.Option(metavar="NAME", help="Department (default from the policy).")] = None,
     priority: Annotated[str | None, typer.Option(metavar="NAME", help="Priority (default from the policy).")] = None,
     channel: Annotated[str | None, typer.Option(metavar="NAME", help="How it arrived: ticket, email, chat, phone…")] = None,
@@ -165,9 +167,13 @@ def file_ticket(
     field: Annotated[
         list[str] | None, typer.Option("--field", "-f", metavar="KEY=VALUE", help="A department field; repeat for more.")
     ] = None,
+    ref: Annotated[str | None, typer.Option("--ref", metavar="ID", help="An earlier ticket this one follows up.")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """File a ticket; prints its id."""
+    """File a ticket; prints its id.
+
+    The desk's intake rules run first: a ticket they refuse is not filed (exit 1, with
+    the reason); flags and reminders are shown."""
     from supportdesk.desk import TicketDraft
 
     fields: dict[str, str] = {}
@@ -186,14 +192,25 @@ def file_ticket(
         category=category,
         service=service,
         fields=fields,
+        ref=parse_ticket_id(ref) if ref is not None else None,
     )
     with open_desk(ctx) as desk:
         ticket = desk.file_ticket(draft)
     if json_:
         emit_json(ticket)
         return
+    from supportdesk.text import inert
+
     typer.echo(ticket["id"])
-    say(f"filed #{ticket['id']} for {ticket['customer']} ({ticket['priority']}, {ticket['department']})")
+    state = "closed without an answer" if ticket["status"] == "closed" else "filed"
+    say(f"{state} #{ticket['id']} for {inert(ticket['customer'], multiline=False)} ({ticket['priority']}, {ticket['department']})")
+    intake = ticket["intake"]
+    for message in intake["messages"]:
+        say(f"note: {inert(message, multiline=False)}")
+    if intake["flags"] and "flags" in ticket:
+        say(f"flagged for triage: {', '.join(intake['flags'])}")
+    if intake["reminder"]:
+        say(f"reminder: {inert(intake['reminder'], multiline=False)}")
 
 
 # ---- reading -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ so a refused call leaves the desk exactly as it was.
 
 from __future__ import annotations
 
+from supportdesk.desk.access import Access
 from supportdesk.desk.context import Clock, DeskContext, StoredHolidays, resolve_now
 from supportdesk.desk.escalation import Escalation
 from supportdesk.desk.oncall import OnCallAdmin, TimeDesk
@@ -16,7 +17,7 @@ from supportdesk.desk.tickets import CloseOutcome, TicketDraft, Tickets
 from supportdesk.triage import Triage
 
 
-class Desk(Tickets, Escalation, OnCallAdmin, People, PolicyAdmin):
+class Desk(Tickets, Escalation, OnCallAdmin, People, PolicyAdmin, Access):
     """An open desk acting for one actor at one instant: every use case of the service."""
 
 

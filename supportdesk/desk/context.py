@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from supportdesk.access import require_admin
+from supportdesk.access import require_admin, require_agent
 from supportdesk.clock import Calendars
 from supportdesk.config import DeskLocation
 from supportdesk.errors import InvalidInput, Refused, SupportdeskError
@@ -51,6 +51,43 @@ def _keep_compiled(store: Store, version: int, compiled: str) -> None:
             store.set_compiled_policy(version, compiled)
     except SupportdeskError:
         pass
+
+
+def login_actor(store: Store, login: str, path: Path) -> Actor:
+    """The agent of the OS user `login`, or Refused with how to get access."""
+    agent = store.agent_by_login(login)
+    if agent is None:
+        raise Refused(
+            f"you ({login}) are not an agent of the desk {path}; an admin can add you with "
+            f"`supportdesk agent add {login}`, or set SUPPORTDESK_TOKEN to a token an admin issued you"
+        )
+    if not agent["active"]:
+        raise Refused(f"you ({login}) are not an agent of the desk {path} any more; an admin can reactivate you with `supportdesk agent activate {login}`")
+    return Actor("agent", login, agent["id"], agent["role"])
+
+
+def token_actor(store: Store, token: str, now: datetime) -> Actor:
+    """The holder of a token: refused when the token is unknown, revoked or expired, or
+    its holder can no longer act."""
+    from supportdesk.access import token_hash
+
+    how = "ask an admin of the desk for a new one (`supportdesk token issue`)"
+    found = store.rows("tokens", hash=token_hash(token))
+    if not token.strip() or not found:
+        raise Refused(f"the token in SUPPORTDESK_TOKEN is not known to this desk; {how}")
+    row = found[0]
+    if row["revoked_at"] is not None:
+        raise Refused(f"the token {row['prefix']}… was revoked on {row['revoked_at'][:10]}; {how}")
+    if row["expires_at"] is not None and to_utc_text(now) >= row["expires_at"]:
+        raise Refused(f"the token {row['prefix']}… expired on {row['expires_at'][:10]}; {how}")
+    if row["holder_kind"] == "agent":
+        agent = store.rows("agents", id=row["agent_id"])[0]
+        if not agent["active"]:
+            raise Refused(f"the token {row['prefix']}… belongs to {agent['login']}, who is no longer an active agent; {how}")
+        return Actor("agent", agent["login"], agent["id"], agent["role"])
+    customer = store.customer_by_id(row["customer_id"])
+    assert customer is not None, "a token's customer is kept (customers are never deleted)"
+    return Actor(customer["kind"], customer["email"], customer["id"])
 
 
 class StoredHolidays:
@@ -95,6 +132,7 @@ class DeskContext:
         self._set_now(now)
         self._policy_version = policy_version
         self.created = False  # True when opening made a new default desk
+        self.by_token = False  # True when the actor is the holder of a token
         store.on_begin = self._began
 
     def _transaction(self) -> Any:
@@ -122,6 +160,9 @@ class DeskContext:
         """The write lock is held: catch up with a policy applied since the desk was
         opened, take the instant (unless pinned) and name the operation."""
         import secrets
+
+        if self.pinned and self.by_token and not self.actor.is_agent:
+            raise Refused("--now (SUPPORTDESK_NOW) is for the desk's agents; a reseller or customer acts at the real time: leave it out")
 
         self._catch_up_policy()
         real = self._clock().astimezone(UTC).replace(microsecond=0) if self._clock else None
@@ -201,8 +242,12 @@ class DeskContext:
         login: str,
         clock: Clock,
         now_text: str | None = None,
+        token: str | None = None,
     ) -> Self:
-        """Open the desk at `location` (creating the default desk on first use)."""
+        """Open the desk at `location` (creating the default desk on first use), acting
+        as the holder of `token`, or else as the agent `login`."""
+        if token is not None and not location.path.exists():
+            raise Refused(f"there is no desk at {location.path} for this token; check --db or SUPPORTDESK_DB")
         if not location.explicit and not location.path.exists():
             desk = cls.create(location.path, login=login, clock=clock, now_text=now_text)
             desk.created = True
@@ -214,17 +259,13 @@ class DeskContext:
                 raise InvalidInput(f"the desk {location.path} has no policy; apply one with `supportdesk policy apply FILE`")
             policy = stored_policy(policy_row, keep=lambda version, text: _keep_compiled(store, version, text))
             now = resolve_now(now_text, policy, clock())
-            agent = store.agent_by_login(login)
-            if agent is None or not agent["active"]:
-                raise Refused(
-                    f"you ({login}) are not an agent of the desk {location.path}; "
-                    f"an admin can add you with `supportdesk agent add {login}`"
-                )
-            actor = Actor("agent", login, agent["id"], agent["role"])
+            actor = token_actor(store, token, clock()) if token is not None else login_actor(store, login, location.path)
         except BaseException:
             store.close()
             raise
-        return cls(store, policy, actor, now, policy_row["id"], clock=clock, pinned=bool(now_text))
+        desk = cls(store, policy, actor, now, policy_row["id"], clock=clock, pinned=bool(now_text))
+        desk.by_token = token is not None
+        return desk
 
     @classmethod
     def create(
@@ -284,9 +325,12 @@ class DeskContext:
     # ---- the Python API's ways in ---------------------------------------------------
 
     @classmethod
-    def connect(cls, path: str | Path, *, login: str, now: datetime | None = None, clock: Clock | None = None) -> Self:
-        """Open an existing desk file as the agent `login`, acting at `now` (pinned) or at
-        the time `clock` gives when it writes (default: the real clock)."""
+    def connect(
+        cls, path: str | Path, *, login: str = "", token: str | None = None, now: datetime | None = None, clock: Clock | None = None
+    ) -> Self:
+        """Open an existing desk file as the agent `login` (or the holder of `token`),
+        acting at `now` (pinned) or at the time `clock` gives when it writes (default:
+        the real clock)."""
         from supportdesk.config import DeskLocation
 
         desk = cls.open(
@@ -294,6 +338,7 @@ class DeskContext:
             login=login,
             clock=clock or _real_clock,
             now_text=to_utc_text(now) if now is not None else None,
+            token=token,
         )
         return desk
 
@@ -399,3 +444,6 @@ class DeskContext:
 
     def _require_admin(self, what: str) -> None:
         require_admin(self.actor, what)
+
+    def _require_agent(self, what: str) -> None:
+        require_agent(self.actor, what)

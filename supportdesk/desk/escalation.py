@@ -72,7 +72,7 @@ class Escalation(DeskContext):
         unassigned: bool = False,
         breaching_within: timedelta | None = None,
     ) -> Triage:
-        """The open queue in breach order, its counts, and who is on call now."""
+        """The open queue in the policy's order (`[triage] order`), its counts, and who is on call now."""
         if department is not None:
             department = check_names("department", (department,), self.policy.department_names)[0]
         if mine and unassigned:
@@ -81,7 +81,7 @@ class Escalation(DeskContext):
         assignee_id = self.actor.id if mine else None
         due_before = to_utc_text(self.now + breaching_within) if breaching_within is not None else None
         scope = dict(department=department, assignee_id=assignee_id, unassigned=unassigned, due_before=due_before, filed_by=self.as_of)
-        rows = self.store.queue(limit=limit, **scope)
+        rows = self.store.queue(limit=limit, order=self.policy.queue_order, **scope)
         counts = self.store.queue_counts(self.now_text, **scope)
         duties = self.time().oncall().at(self.now) if self.policy.layers else []
         return Triage(annotate(rows, self.now), counts, duties, self.now)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from supportdesk.access import public_events, public_ticket
 from supportdesk.desk.context import DeskContext
 from supportdesk.errors import InvalidInput, NotFound, Refused
 from supportdesk.frozen import Record, record
@@ -27,7 +28,7 @@ from supportdesk.model import (
 )
 from supportdesk.query import Filter, build_filter, check_email, check_names
 from supportdesk.text import check_body, check_fields, check_line
-from supportdesk.timetext import from_utc_text
+from supportdesk.timetext import from_utc_text, to_utc_text
 
 if TYPE_CHECKING:
     from supportdesk.store import Store
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 CLOSE_COLUMNS = (
     "status", "created_at", "updated_at", "first_response_at", "respond_by", "resolve_by", "due_at", "risk_at",
     "paused_at", "paused_seconds", "sla", "respond_breached_at", "resolve_breached_at", "resolved_at", "closed_at",
-    "close_reason",
+    "close_reason", "customer_id", "subject",
 )
 
 
@@ -54,6 +55,7 @@ class TicketDraft(Record):
     category: str | None = None
     service: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    ref: int | None = None  # an earlier ticket this one follows up (`file --ref N`)
 
 
 @dataclass
@@ -92,9 +94,14 @@ def active_row(store: Store, ticket_id: int, column: str, new: Any, *, inactive:
 class Tickets(DeskContext):
     """Filing, reading and working tickets."""
 
+    def _row(self, ticket_id: int) -> dict[str, Any]:
+        """A ticket's row, within the actor's scope (outside it: NotFound, as for a ticket
+        that does not exist)."""
+        return self.store.ticket(ticket_id, self.actor.scope)
+
     def _visible_row(self, ticket_id: int) -> dict[str, Any]:
         """A ticket's row; under a pinned past instant a ticket filed later does not exist yet."""
-        row = self.store.ticket(ticket_id)
+        row = self._row(ticket_id)
         if self.as_of is not None and row["created_at"] > self.as_of:
             raise NotFound(f"no ticket #{ticket_id} at {self._when(self.as_of)}: it was filed later, at {self._when(row['created_at'])}")
         return row
@@ -106,7 +113,7 @@ class Tickets(DeskContext):
         result["body"] = row["body"]
         result["messages"] = [message_json(m) for m in self.store.messages(ticket_id)]
         result["events"] = [event_json(e) for e in self.store.events(ticket_id)]
-        return result
+        return result if self.actor.is_agent else public_ticket(result)
 
     def filter(self, **options: Any) -> Filter:
         """A Filter from the text options of `list`/`close`, checked against the policy."""
@@ -118,91 +125,277 @@ class Tickets(DeskContext):
             agents_known=tuple(a["login"] for a in self.store.agents()) if options.get("assignee") else (),
             me=self.actor.name,
             as_of=self.as_of,
+            scope=self.actor.scope,
             **options,
         )
 
     def list_tickets(self, flt: Filter) -> tuple[list[dict[str, Any]], int]:
         """Tickets matching `flt` as JSON, and how many match in all."""
+        flt = flt.replace(scope=self.actor.scope) if flt.scope != self.actor.scope else flt
         rows = self.store.find_tickets(flt)
         total = len(rows) if not flt.limit or len(rows) < flt.limit else self.store.count_tickets(flt)
-        return [ticket_json(r) for r in rows], total
+        shape = ticket_json if self.actor.is_agent else (lambda row: public_ticket(ticket_json(row)))
+        return [shape(r) for r in rows], total
 
     def log(self, ticket_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Events of one ticket, or the latest of the whole desk, oldest first."""
         if ticket_id is not None:
-            self._visible_row(ticket_id)  # NotFound for a bad id
-        return [event_json(e) for e in self.store.events(ticket_id, limit)]
+            self._visible_row(ticket_id)  # NotFound for a bad id, or one outside the actor's scope
+        events = [event_json(e) for e in self.store.events(ticket_id, limit, self.actor.scope)]
+        return events if self.actor.is_agent else public_events(events)
 
     def file_ticket(self, draft: TicketDraft) -> TicketRecord:
-        """File a ticket for a customer (created on first contact); returns the ticket."""
-        from supportdesk import sla
+        """File a ticket for a customer (created on first contact), after the policy's
+        intake rules (see intake.py): a refusal raises Refused after recording only the
+        notices and violations the policy asks for; flags go on the ticket; a rule that
+        closes closes it without an answer. Returns the ticket, with `intake` telling the
+        filer the verdicts and reminders."""
+        from supportdesk import intake
         from supportdesk.text import SUBJECT_MAX
 
         subject = check_line(draft.subject, "the subject", limit=SUBJECT_MAX)
         body = check_body(draft.body, "the body", max_bytes=self.policy.body_max_bytes)
         fields = check_fields(draft.fields)
-        category = check_line(draft.category, "--category", limit=100) if draft.category is not None else None
+        category = check_line(draft.category, "--category", limit=100).lower() if draft.category is not None else None
         service = check_line(draft.service, "--service", limit=200) if draft.service is not None else None
-        email = check_email(draft.customer)
+        email = check_email(draft.customer) if draft.customer else self.actor.name
+        if not draft.customer and self.actor.is_agent:
+            raise InvalidInput("give the customer the ticket is for: --customer EMAIL")
+        refused: intake.Verdict | None = None
         with self._transaction():
             policy = self.policy  # the version in force now that the write lock is held
             priority = check_names("priority", (draft.priority or policy.default_priority,), policy.priority_names)[0]
             department = check_names("department", (draft.department or policy.default_department,), policy.department_names)[0]
             channel = check_names("channel", (draft.channel or policy.default_channel,), policy.channel_names)[0]
-            now = self.now_text
             customer = self.store.customer_by_email(email)
-            if customer is None:
-                customer_id = self.store.insert_customer({"email": email, "created_at": now})
+            reseller_id = self._filing_scope(customer, email)
+            if draft.ref is not None:
+                self._visible_row(draft.ref)  # NotFound outside the filer's scope
+            filing = intake.Filing(
+                subject=subject, body=body, priority=priority, department=department, channel=channel, category=category,
+                service=service, fields=fields, by="agent" if self.actor.is_agent else self.actor.kind,
+            )
+            verdicts = intake.check(filing, self._requester(customer, email), self._history(customer, category), policy, self.calendars, self.now)
+            if verdicts.refusal is not None:
+                refused = verdicts.refusal
+                self._record_refusal(refused, customer, subject)
             else:
-                customer_id = customer["id"]
-            deadlines = sla.plan(
-                self.calendars,
-                priority=priority,
-                channel=channel,
-                package=customer["package"] if customer else None,
-                created_at=self.now,
+                ticket_id = self._insert_ticket(
+                    customer, email, reseller_id, verdicts, draft.ref,
+                    subject=subject, body=body, priority=priority, department=department, channel=channel,
+                    category=category, service=service, fields=fields,
+                )
+        if refused is not None:
+            raise Refused(refused.message)
+        result = self.ticket(ticket_id)
+        result["intake"] = {
+            "flags": list(verdicts.flags),
+            "messages": [v.message for v in verdicts.verdicts if v.action != "refuse"],
+            "reminder": verdicts.reminder,
+            "language": verdicts.language,
+        }
+        return result
+
+    def _filing_scope(self, customer: dict[str, Any] | None, email: str) -> int | None:
+        """The reseller scope a new ticket of `email` falls in; a customer files only for
+        itself, a reseller for itself and its end customers."""
+        if customer is not None and customer["kind"] == "reseller":
+            owner = customer["id"]
+        else:
+            owner = customer["reseller_id"] if customer is not None else None
+        if self.actor.kind == "customer" and email.lower() != self.actor.name.lower():
+            raise Refused(f"you can file tickets only for yourself ({self.actor.name}); leave out --customer")
+        if self.actor.kind == "reseller":
+            if customer is None:
+                return self.actor.id  # a new end customer of this reseller
+            if owner != self.actor.id:
+                raise Refused(f"{email} is not one of your customers; ask the desk to add them to your account")
+        return owner
+
+    def _requester(self, customer: dict[str, Any] | None, email: str) -> Any:
+        """Who files, as the intake rules see them."""
+        from supportdesk import intake
+
+        if customer is None:
+            return intake.Requester(email=email, known=False)
+        notify = json.loads(customer.get("notify") or "{}")
+        reseller = self.store.customer_by_id(customer["reseller_id"]) if customer["reseller_id"] else None
+        services = tuple(
+            intake.ServiceInfo(
+                kind=s["kind"], name=s["name"], package=s["package"], ip=s["ip"], order_number=s["order_number"],
+                delivered_at=from_utc_text(s["delivered_at"]) if s["delivered_at"] else None, managed=bool(s["managed"]),
             )
-            values = {
-                "subject": subject,
-                "body": body,
-                "status": Status.NEW.value,
-                "priority": priority,
-                "department": department,
-                "channel": channel,
-                "category": category,
-                "service": service,
-                "customer_id": customer_id,
-                "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
-                "flags": "[]",
-                "created_at": now,
-                "updated_at": now,
-                "policy_version": self.policy_version_id,
-            } | sla.ticket_values(deadlines, responded=False, active=True, rank=policy.priority(priority).rank)
-            event = self._event(
-                "filed",
-                {
-                    "after": {
-                        "status": Status.NEW.value,
-                        "priority": priority,
-                        "department": department,
-                        "channel": channel,
-                        "customer": email,
-                    },
-                    "new_customer": customer is None,
-                },
-            )
-            ticket_id = self.store.apply(TicketChange(None, values, [event, self._deadline_event(values, "filed")]))
-            if deadlines.outside_office_hours and policy.priority(priority).page_on_call:
-                self._page(self.store.ticket(ticket_id))
-        return self.ticket(ticket_id)
+            for s in self.store.rows("services", customer_id=customer["id"])
+        )
+        return intake.Requester(
+            email=customer["email"], known=True, kind=customer["kind"], status=customer["status"], verified=bool(customer["verified"]),
+            package=customer["package"], reseller=(reseller["name"] or reseller["email"]) if reseller else None,
+            registered=(customer["email"], *notify.values()),
+            unpaid_fines=len(self.store.rows("violations", customer_id=customer["id"], paid_at=None)),
+            services=services,
+        )
+
+    def _history(self, customer: dict[str, Any] | None, category: str | None) -> Any:
+        """The requester's recent tickets (duplicates) and earlier ones of the category (quotas)."""
+        from supportdesk import intake
+
+        if customer is None:
+            return intake.History()
+        since = to_utc_text(self.now - self.policy.rules.duplicates.window)
+        recent = tuple(
+            intake.PastTicket(id=r["id"], subject=r["subject"], body=r["body"], status=r["status"], created_at=from_utc_text(r["created_at"]))
+            for r in self.store.customer_tickets(customer["id"], since, ("subject", "body", "status", "created_at"))
+        )
+        counts = {category: self.store.category_count(customer["id"], category)} if category else {}
+        return intake.History(recent=recent, category_counts=counts)
+
+    def _record_refusal(self, verdict: Any, customer: dict[str, Any] | None, subject: str) -> None:
+        """What a refused filing leaves behind: the notices and the violation the policy
+        asks for (and the event saying so); nothing when it asks for none."""
+        outbox: list[dict[str, Any]] = []
+        if customer is not None and "customer" in verdict.notify:
+            outbox.append(self._customer_notice("refused", customer, None, subject=subject, why=verdict.message))
+        if customer is not None and "reseller" in verdict.notify and customer["reseller_id"]:
+            reseller = self.store.customer_by_id(customer["reseller_id"])
+            outbox.append(self._customer_notice("end_customer", reseller, None, subject=subject, customer=customer["email"], why=verdict.message))
+        violation = None
+        if customer is not None and verdict.violation:
+            violation = self._add_violation(customer, None, verdict.violation)
+        if not outbox and violation is None:
+            return
+        self.store.insert_outbox(outbox)
+        details = {"customer": customer["email"] if customer else None, "rule": verdict.rule, "notified": [o["recipient"] for o in outbox]}
+        if violation is not None:
+            details["violation"] = violation
+        self.store.insert_events([self._event("filing_refused", details)])
+
+    def _add_violation(self, customer: dict[str, Any], ticket_id: int | None, rule: str, fine: str | None = None) -> int:
+        """Record a rule violation of a customer (with the policy's fine when none is given)."""
+        fines = self.policy.rules.fines
+        return self.store.insert_row(
+            "violations",
+            {
+                "customer_id": customer["id"], "ticket_id": ticket_id, "rule": rule, "fine": fine or fines.amount or None,
+                "created_at": self.now_text, "created_by": self.actor.label,
+            },
+        )
+
+    def _insert_ticket(
+        self, customer: dict[str, Any] | None, email: str, reseller_id: int | None, verdicts: Any, ref: int | None, **given: Any
+    ) -> int:
+        """Store a filed ticket with its intake flags, deadlines, events and notices."""
+        from supportdesk import sla
+
+        policy, now = self.policy, self.now_text
+        new_customer = customer is None
+        if customer is None:
+            row = {"email": email, "created_at": now, "reseller_id": reseller_id if self.actor.kind == "reseller" else None}
+            customer_id = self.store.insert_customer(row)
+            customer = self.store.customer_by_id(customer_id)
+        priority, channel = given["priority"], given["channel"]
+        deadlines = sla.plan(self.calendars, priority=priority, channel=channel, package=customer["package"], created_at=self.now)
+        values = given | {
+            "status": Status.NEW.value,
+            "customer_id": customer["id"],
+            "reseller_id": reseller_id,
+            "fields": json.dumps(given["fields"], ensure_ascii=False, sort_keys=True),
+            "flags": json.dumps(list(verdicts.flags), ensure_ascii=False),
+            "language": verdicts.language,
+            "ref_id": ref,
+            "created_at": now,
+            "updated_at": now,
+            "policy_version": self.policy_version_id,
+        } | sla.ticket_values(deadlines, responded=False, active=True, rank=policy.priority(priority).rank)
+        after = {"status": Status.NEW.value, "priority": priority, "department": given["department"], "channel": channel, "customer": email}
+        details: dict[str, Any] = {"after": after, "new_customer": new_customer}
+        if verdicts.flags:
+            details["flags"] = list(verdicts.flags)
+        if verdicts.language:
+            details["language"] = verdicts.language
+        if ref is not None:
+            details["ref"] = ref
+        events = [self._event("filed", details), self._deadline_event(values, "filed")]
+        ticket_id = self.store.apply(TicketChange(None, values, events))
+        row = self.store.ticket(ticket_id)
+        for verdict in verdicts.verdicts:
+            if verdict.violation:
+                self._add_violation(customer, ticket_id, verdict.violation)
+        outbox = [self._customer_notice("filed", customer, ticket_id, subject=given["subject"], priority=priority, expect=self._expectation(row), notes="")]
+        paid = [v for v in verdicts.verdicts if v.flag in ("out-of-scope", "paid-service", "admin-support-not-included") and v.message]
+        outbox += [self._customer_notice("paid_service", customer, ticket_id, subject=given["subject"], message=v.message) for v in paid]
+        if verdicts.closing is not None:
+            closing = verdicts.closing
+            outcome = self._close_rows([row], CloseReason(closing.close_reason or "incomplete"), False, notify=False)
+            assert outcome.changed, "a new ticket can always be closed"
+            outbox.append(self._customer_notice("closed", customer, ticket_id, subject=given["subject"], reason=closing.message, reopen=self._reopen_hint(ticket_id)))
+        self.store.insert_outbox(outbox)
+        if verdicts.closing is None and deadlines.outside_office_hours and policy.priority(priority).page_on_call:
+            self._page(row)
+        return ticket_id
+
+    def _expectation(self, row: dict[str, Any]) -> str:
+        """When the customer can expect an answer, in the desk's zone."""
+        if row["respond_by"]:
+            return f"Expect a first answer by {self._when(row['respond_by'])}."
+        return "We will answer as soon as we can."
+
+    def _reopen_hint(self, ticket_id: int) -> str:
+        """How a closed ticket can be taken up again, under the policy's reopen rule."""
+        within = self.policy.reopen_within_days
+        if within == 0:
+            return f"This desk does not reopen tickets: file a new one referencing #{ticket_id}."
+        if within is None:
+            return "Reply to reopen it."
+        return f"Reply within {within} days to reopen it; after that, file a new ticket referencing #{ticket_id}."
 
     def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> TicketRecord:
-        """Add a public reply (the first one is the first response) or an internal note."""
+        """Add a public reply (an agent's first one is the first response) or an internal
+        note; a reseller's or customer's reply resumes a pending ticket and reopens a
+        finished one within the policy's reopen window."""
         body = check_body(text, "the message", max_bytes=self.policy.body_max_bytes)
+        if internal:
+            self._require_agent("add internal notes")
         with self._transaction():
-            row = self.store.ticket(ticket_id)
-            self.store.apply(self._reply_change(row, body, internal))
+            row = self._row(ticket_id)
+            change = self._reply_change(row, body, internal) if self.actor.is_agent else self._customer_reply_change(row, body)
+            self.store.apply(change)
+            if self.actor.is_agent and not internal:
+                customer = self.store.customers_by_ids([row["customer_id"]])[row["customer_id"]]
+                self.store.insert_outbox([self._customer_notice("reply", customer, ticket_id, subject=row["subject"], author=self.actor.name, body=body)])
         return self.ticket(ticket_id)
+
+    def _customer_reply_change(self, row: dict[str, Any], body: str) -> TicketChange:
+        """A reply from the customer's side: on a pending ticket the desk's clock runs
+        again; on a resolved or closed one it reopens the ticket, within the window."""
+        from supportdesk import sla
+
+        self._check_order(row)
+        values: dict[str, Any] = {}
+        details: dict[str, Any] = {"internal": False, "length": len(body)}
+        if row["status"] == Status.PENDING:
+            values = {"status": Status.OPEN.value, "paused_at": None}
+            values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.calendars, row, row["paused_at"], self.now)
+            values |= self._clock_values(row, **values)
+            details |= {"before": {"status": row["status"]}, "after": {"status": Status.OPEN.value}, "resumed": True}
+        elif row["status"] not in [s.value for s in ACTIVE_STATUSES]:
+            reopened = self._reopen_change(row)
+            values = reopened.values
+            details |= {"before": {"status": row["status"]}, "after": {"status": Status.OPEN.value}, "reopened": True}
+        message = Message(self.now_text, self.actor.label, body, False, row["channel"])
+        event = self._event("customer_reply", details)
+        return self._change(row, values, [event], [message])
+
+    def _customer_notice(self, kind: str, customer: dict[str, Any], ticket_id: int | None, **fields: Any) -> dict[str, Any]:
+        """An outbox row telling a customer (or reseller) something, sent to its support
+        address when it set one. Delivery comes with the e-mail channel."""
+        from supportdesk import notices
+
+        subject, body = notices.render(kind, id=ticket_id, **fields)
+        address = json.loads(customer.get("notify") or "{}").get("support") or customer["email"]
+        return {
+            "ticket_id": ticket_id, "kind": kind, "recipient": f"{customer['kind']}:{address}", "channel": "email",
+            "subject": subject, "body": body, "created_at": self.now_text,
+        }
 
     def _reply_change(self, row: dict[str, Any], body: str, internal: bool) -> TicketChange:
         from supportdesk import sla
@@ -233,8 +426,9 @@ class Tickets(DeskContext):
 
     def assign(self, ticket_id: int, to: str) -> TicketRecord:
         """Give a ticket to an agent (`me`, a login, or `none` to unassign)."""
+        self._require_agent("assign tickets")
         with self._transaction():
-            row = self.store.ticket(ticket_id)
+            row = self._row(ticket_id)
             self.store.apply(self._assign_change(row, to))
         return self.ticket(ticket_id)
 
@@ -260,8 +454,9 @@ class Tickets(DeskContext):
     def _move(self, ticket_id: int, action: Action, kind: str) -> dict[str, Any]:
         from supportdesk import sla
 
+        self._require_agent(f"{kind} tickets" if kind == "resume" else "put tickets on hold")
         with self._transaction():
-            row = self.store.ticket(ticket_id)
+            row = self._row(ticket_id)
             status = transition(ticket_id, row["status"], action)
             self._check_order(row)
             values: dict[str, Any] = {"status": status.value}
@@ -288,7 +483,7 @@ class Tickets(DeskContext):
     def reopen(self, ticket_id: int) -> TicketRecord:
         """Reopen a resolved or closed ticket, within the policy's reopen window."""
         with self._transaction():
-            row = self.store.ticket(ticket_id)
+            row = self._row(ticket_id)
             self.store.apply(self._reopen_change(row))
         return self.ticket(ticket_id)
 
@@ -342,13 +537,14 @@ class Tickets(DeskContext):
         dry_run: bool = False,
         confirm: Callable[[int], bool] | None = None,
         confirm_above: int = 20,
+        of: int | None = None,
     ) -> CloseOutcome:
         """Close tickets by id or by filter: plan, ask `confirm(count)` when more than
         `confirm_above` would close (None: no need to ask), then close exactly the planned
         tickets in one transaction. `dry_run` only plans."""
         def plan(preview: bool) -> CloseOutcome:
             if ids is not None:
-                return self.close_tickets(ids, reason, dry_run=preview)
+                return self.close_tickets(ids, reason, dry_run=preview, of=of)
             assert flt is not None, "close needs ids or a filter"
             return self.close_matching(flt, reason, dry_run=preview)
 
@@ -359,34 +555,45 @@ class Tickets(DeskContext):
             raise Refused("nothing was closed")
         if ids is None and planned.changed:
             # Close exactly the tickets that were counted, not what matches a moment later.
-            outcome = self.close_tickets([t["id"] for t in planned.changed], reason)
+            outcome = self.close_tickets([t["id"] for t in planned.changed], reason, of=of)
             outcome.skipped = planned.skipped
             return outcome
         return plan(False) if ids is not None else planned
 
     def close_tickets(
-        self, ids: list[int], reason: CloseReason, *, dry_run: bool = False
+        self, ids: list[int], reason: CloseReason, *, dry_run: bool = False, of: int | None = None
     ) -> CloseOutcome:
-        """Close tickets by id in one transaction; unknown ids refuse the whole batch."""
+        """Close tickets by id in one transaction; unknown ids refuse the whole batch. With
+        `of`, duplicates are linked to the ticket they repeat."""
         unique = list(dict.fromkeys(ids))
         if not unique:
             raise InvalidInput("no tickets to close; give ids, --stdin, or filters such as --status")
+        if of is not None and reason is not CloseReason.DUPLICATE:
+            raise InvalidInput("--of names the ticket a duplicate repeats; use it with --reason duplicate")
+        if of is not None and of in unique:
+            raise InvalidInput(f"#{of} cannot be a duplicate of itself; --of names the ticket the others repeat")
         with self._writing(dry_run):
-            rows = self.store.tickets_by_ids(unique, CLOSE_COLUMNS)
+            if of is not None:
+                self._visible_row(of)  # NotFound outside the actor's scope
+            rows = self.store.tickets_by_ids(unique, CLOSE_COLUMNS if self.actor.is_agent else (*CLOSE_COLUMNS, "reseller_id", "customer_id"))
+            scope = self.actor.scope
+            if scope is not None:  # another's tickets do not exist for a reseller or customer
+                rows = {i: r for i, r in rows.items() if all(getattr(scope, c) in (None, r[c]) for c in ("reseller_id", "customer_id"))}
             missing = [i for i in unique if i not in rows]
             if missing:
                 shown = ", ".join(f"#{i}" for i in missing[:10]) + (" …" if len(missing) > 10 else "")
                 raise NotFound(f"{len(missing)} of the tickets do not exist ({shown}); nothing was closed")
-            return self._close_rows([rows[i] for i in unique], reason, dry_run)
+            return self._close_rows([rows[i] for i in unique], reason, dry_run, of=of)
 
     def close_matching(self, flt: Filter, reason: CloseReason, *, dry_run: bool = False) -> CloseOutcome:
         """Close every ticket a filter matches, in one transaction."""
+        self._require_agent("close tickets by filter; close your tickets by their numbers")
         if flt.is_empty:
             raise InvalidInput("refusing to close every ticket; narrow it with filters such as --status or --created-before")
         with self._writing(dry_run):
             return self._close_rows(self.store.find_tickets(flt), reason, dry_run)
 
-    def _close_rows(self, rows: list[dict[str, Any]], reason: CloseReason, dry_run: bool) -> CloseOutcome:
+    def _close_rows(self, rows: list[dict[str, Any]], reason: CloseReason, dry_run: bool, of: int | None = None, notify: bool = True) -> CloseOutcome:
         from supportdesk import sla
 
         outcome = CloseOutcome(reason=reason.value, dry_run=dry_run)
@@ -415,6 +622,9 @@ class Tickets(DeskContext):
                 if before != Status.RESOLVED:
                     values["close_reason"] = reason.value
             details: dict[str, Any] = {"before": {"status": before}, "after": {"status": target.value}, "reason": reason.value}
+            if of is not None:
+                values["duplicate_of"] = of
+                details["of"] = of
             if breached:
                 details["breached"] = breached
             event = self._event("close", details, row["id"])
@@ -422,10 +632,26 @@ class Tickets(DeskContext):
             outcome.changed.append({"id": row["id"], "before": before, "after": target.value})
         if changes and not dry_run:
             self.store.apply_many(changes)
+            if notify:
+                self._closed_notices([c.before for c in changes], reason, of)
         return outcome
+
+    def _closed_notices(self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None) -> None:
+        """Tell each customer their ticket was closed, why, and how to take it up again."""
+        customers = self.store.customers_by_ids(sorted({r["customer_id"] for r in rows}))
+        words = {CloseReason.RESOLVED: "resolved", CloseReason.DUPLICATE: f"a duplicate of #{of}" if of else "a duplicate"}
+        outbox = [
+            self._customer_notice(
+                "closed", customers[r["customer_id"]], r["id"], subject=r["subject"],
+                reason=words.get(reason, reason.value.replace("-", " ")), reopen=self._reopen_hint(r["id"]),
+            )
+            for r in rows
+        ]
+        self.store.insert_outbox(outbox)
 
     def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
         """Change a ticket's priority; its deadlines are recomputed in the same transaction."""
+        self._require_agent("change priorities")
         name = check_names("priority", (priority,), self.policy.priority_names)[0]
         reason = check_line(reason, "--reason", required=False)
         with self._transaction():
@@ -442,6 +668,7 @@ class Tickets(DeskContext):
         """The ticket's clocks as a timeline replayed from its events."""
         from supportdesk import sla
 
-        row = self.store.ticket(ticket_id)
+        self._require_agent("read the SLA clocks")
+        row = self._row(ticket_id)
         events = [event_json(e) for e in self.store.events(ticket_id)]
         return sla.explain(self.calendars, row, events, self.now) | {"subject": row["subject"], "status": row["status"], "priority": row["priority"]}

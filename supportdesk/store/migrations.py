@@ -286,6 +286,12 @@ def m006_people(db: sqlite_utils.Database) -> None:
                                           FROM customers c WHERE c.id = tickets.customer_id)
             WHERE customer_id IN (SELECT id FROM customers WHERE reseller_id IS NOT NULL OR kind = 'reseller');
         CREATE INDEX tickets_reseller ON tickets(reseller_id, created_at) WHERE reseller_id IS NOT NULL;
+
+        -- `[triage] order = "priority"`: the open queue in one walk, every more urgent
+        -- priority first and, within one, as the deadline order has it (running deadlines
+        -- soonest first, then tickets without one), then age.
+        CREATE INDEX tickets_triage_priority ON tickets(priority_rank, due_at IS NULL, due_at, created_at)
+            WHERE status IN ('new', 'open', 'pending');
         """
     )
 

@@ -204,6 +204,18 @@ class DeskStore(Protocol):
         """Carry a customer's tickets into its (new) reseller's scope; returns how many."""
         ...
 
+    def last_public_messages(self, ticket_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The latest public message of each ticket that has one, by ticket id."""
+        ...
+
+    def status_counts(self, scope: Scope | None, filed_by: str | None = None) -> dict[str, int]:
+        """How many tickets of a scope (None: the whole desk) are in each status."""
+        ...
+
+    def customers_by_ids(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Customer rows by id (missing ids absent)."""
+        ...
+
     def customer_by_id(self, customer_id: int) -> dict[str, Any] | None:
         """A customer row by id, or None."""
         ...
@@ -250,8 +262,8 @@ class DeskStore(Protocol):
 
     # ---- triage and deadlines --------------------------------------------------------
 
-    def queue(self, *, limit: int, **scope: Unpack[QueueScope]) -> list[dict[str, Any]]:
-        """Open tickets in triage order (deadline, priority rank, age; no deadline last), in a scope."""
+    def queue(self, *, limit: int, order: str = "deadline", **scope: Unpack[QueueScope]) -> list[dict[str, Any]]:
+        """Open tickets in a scope, in triage order: "deadline" (deadline, priority rank, age; no deadline last) or "priority" (rank first)."""
         ...
 
     def queue_counts(self, now: str, **scope: Unpack[QueueScope]) -> dict[str, int]:

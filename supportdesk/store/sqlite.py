@@ -24,11 +24,14 @@ from supportdesk.store.sqlite_files import (
     explain_error,
 )
 from supportdesk.store.sqlite_maintenance import SqliteMaintenance
+from supportdesk.store.sqlite_people import SqlitePeople
 from supportdesk.store.sqlite_queries import (
     ACTIVE,
     DUE,
+    PRIORITY_ORDER,
     SORTS,
     TICKET_SELECT,
+    TRIAGE_PRIORITY_SELECT,
     TRIAGE_SELECT,
     count_matching,
     filter_where,
@@ -48,12 +51,7 @@ if TYPE_CHECKING:
 CHUNK = 5000
 
 
-# The tables `insert_row`, `update_row` and `rows` reach, and the orders `rows` takes.
-PEOPLE_TABLES = {t: t for t in ("customers", "agents", "services", "tokens", "violations")}
-ORDERS = {"id": "id", "email": "email COLLATE NOCASE", "login": "login", "created": "created_at, id"}
-
-
-class Store(SqliteMaintenance):
+class Store(SqlitePeople, SqliteMaintenance):
     """One open desk file."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
@@ -487,10 +485,16 @@ class Store(SqliteMaintenance):
 
     # ---- triage and SLA ----------------------------------------------------------------
 
-    def queue(self, *, limit: int, **scope: Unpack[QueueScope]) -> list[dict[str, Any]]:
-        """Open tickets in triage order: by deadline (overdue first), priority rank, age;
-        tickets without a running deadline come last."""
+    def queue(self, *, limit: int, order: str = "deadline", **scope: Unpack[QueueScope]) -> list[dict[str, Any]]:
+        """Open tickets in triage order. "deadline": by deadline (overdue first), priority
+        rank, age; tickets without a running deadline come last. "priority": by priority
+        rank, then within one rank as the deadline order has it."""
         extra, params = queue_filters(scope)
+        if order == "priority":
+            sql = f"{TRIAGE_PRIORITY_SELECT} WHERE {ACTIVE}{extra} ORDER BY {PRIORITY_ORDER} LIMIT ?"
+            return [dict(r) for r in self.conn.execute(sql, [*params, limit])]
+        if order != "deadline":
+            raise ValueError(f"unknown queue order {order!r}")
         sql = f"{TRIAGE_SELECT} WHERE {DUE}{extra} ORDER BY t.due_at, t.priority_rank, t.created_at LIMIT ?"
         rows = [dict(r) for r in self.conn.execute(sql, [*params, limit])]
         if len(rows) < limit and not scope.get("due_before"):
@@ -581,50 +585,6 @@ class Store(SqliteMaintenance):
             "INSERT OR REPLACE INTO holiday_cache (country, subdivision, year, days) VALUES (?, ?, ?, ?)",
             [country, subdivision or "", year, json.dumps(days, ensure_ascii=False, sort_keys=True)],
         )
-
-    # ---- people and access ------------------------------------------------------------
-
-    def insert_row(self, table: str, row: dict[str, Any]) -> int:
-        """Add a row to a people table (services, tokens, violations); returns its id."""
-        return int(self.db[PEOPLE_TABLES[table]].insert(row).last_pk)
-
-    def update_row(self, table: str, row_id: int, values: dict[str, Any]) -> None:
-        """Change columns of a row of a people table (inside a transaction)."""
-        self.db[PEOPLE_TABLES[table]].update(row_id, values)
-
-    def rows(self, table: str, order: str = "id", **where: Any) -> list[dict[str, Any]]:
-        """Rows of a people table (customers, agents, services, tokens, violations) whose
-        columns equal the given values (None: IS NULL), in `order`."""
-        name = PEOPLE_TABLES[table]
-        conditions = [f"[{c}] IS ?" for c in where]
-        sql = f"SELECT * FROM [{name}]" + (" WHERE " + " AND ".join(conditions) if conditions else "")
-        sql += f" ORDER BY {ORDERS[order]}"
-        return [dict(r) for r in self.conn.execute(sql, list(where.values()))]
-
-    def customer_tickets(self, customer_id: int, since: str, columns: Sequence[str]) -> list[dict[str, Any]]:
-        """A customer's tickets filed since an instant, newest first (the intake's history)."""
-        select = ", ".join(f"[{c}]" for c in ("id", *columns))
-        cursor = self.conn.execute(
-            f"SELECT {select} FROM tickets INDEXED BY tickets_customer WHERE customer_id = ? AND created_at >= ? ORDER BY created_at DESC, id DESC",
-            [customer_id, since],
-        )
-        return [dict(r) for r in cursor]
-
-    def category_count(self, customer_id: int, category: str) -> int:
-        """How many tickets of a category a customer has filed (quotas)."""
-        return int(self.conn.execute(
-            "SELECT count(*) FROM tickets INDEXED BY tickets_customer WHERE customer_id = ? AND category = ?", [customer_id, category]
-        ).fetchone()[0])
-
-    def move_customer_tickets(self, customer_id: int, reseller_id: int | None) -> int:
-        """Carry a customer's tickets into its (new) reseller's scope; returns how many."""
-        cursor = self.conn.execute("UPDATE tickets SET reseller_id = ? WHERE customer_id = ?", [reseller_id, customer_id])
-        return cursor.rowcount
-
-    def customer_by_id(self, customer_id: int) -> dict[str, Any] | None:
-        """A customer row by id, or None."""
-        row = self.conn.execute("SELECT * FROM customers WHERE id = ?", [customer_id]).fetchone()
-        return dict(row) if row else None
 
     def set_customer(self, customer_id: int, values: dict[str, Any]) -> None:
         """Change a customer's columns (inside a transaction)."""

@@ -32,6 +32,12 @@ LEFT JOIN agents a ON a.id = t.assignee_id
 # Triage walks the partial index in deadline order; without INDEXED BY the planner would
 # walk the status index and sort every open ticket.
 TRIAGE_SELECT = TICKET_SELECT.replace("FROM tickets t", "FROM tickets t INDEXED BY tickets_triage")
+# The priority order (`[triage] order = "priority"`) walks its own partial index, which
+# holds every open ticket in that order: with or without a running deadline, in one walk.
+TRIAGE_PRIORITY_SELECT = TICKET_SELECT.replace("FROM tickets t", "FROM tickets t INDEXED BY tickets_triage_priority")
+# Its order, as the index spells it: rank, then (as the deadline order has it within one
+# rank) running deadlines soonest first, tickets without one after them, then age.
+PRIORITY_ORDER = "t.priority_rank, t.due_at IS NULL, t.due_at, t.created_at"
 
 SORTS = {
     "newest": "t.created_at DESC, t.id DESC",
