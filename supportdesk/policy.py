@@ -198,12 +198,12 @@ class Department(Record):
     name: str = key(REQUIRED, "The department's name, e.g. technical.", NAME)
     label: str = key(None, "How it is shown, e.g. Technical (default: from the name).", TEXT, acts=TEXT_ONLY)
     meaning: str = key("", "What it handles.", acts=TEXT_ONLY)
-    fields: tuple[str, ...] = key((), "Fields every ticket here must carry; \"a|b\" means one of them.", FIELDS, acts=RECORDED)
+    fields: tuple[str, ...] = key((), "Fields every ticket here must carry; \"a|b\" means one of them.", FIELDS)
     fields_by_priority: tuple[tuple[str, tuple[str, ...]], ...] = key(
-        (), "More required fields per priority: { high = [\"server_ip|order_number\"] }.", FIELDS_BY_PRIORITY, refers="priorities", acts=RECORDED
+        (), "More required fields per priority: { high = [\"server_ip|order_number\"] }.", FIELDS_BY_PRIORITY, refers="priorities"
     )
-    field_help: tuple[tuple[str, str], ...] = key((), "What each field means, shown when it is missing: { server_ip = \"…\" }.", FIELD_HELP, acts=RECORDED)
-    on_missing: str = key("flag", "When required fields are missing: refuse, flag, or close (without an answer).", choice(ON_MISSING), acts=RECORDED)
+    field_help: tuple[tuple[str, str], ...] = key((), "What each field means, shown when it is missing: { server_ip = \"…\" }.", FIELD_HELP)
+    on_missing: str = key("flag", "When required fields are missing: refuse, flag, or close (without an answer).", choice(ON_MISSING))
 
     def required_fields(self, priority: str) -> tuple[str, ...]:
         """Field specs a ticket of this priority must carry here."""
@@ -220,8 +220,8 @@ class Channel(Record):
     calendar: str | None = key(None, "When the channel is staffed (default: always); its response target counts in it.", NAME, refers="calendars")
     respond: timedelta | None = key(None, "Response target for tickets that arrive this way, e.g. \"24h\"; the strictest target applies.", DURATION)
     respond_replaces: bool = key(False, "Its response target replaces the priority's instead of only capping it (a package guarantee still caps it).", BOOL)
-    files_tickets: bool = key(True, "Tickets may be filed through it (false: talk only).", BOOL, acts=RECORDED)
-    registered_sender_only: bool = key(False, "Account matters are taken only from the registered address.", BOOL, acts=RECORDED)
+    files_tickets: bool = key(True, "Tickets may be filed through it (false: talk only).", BOOL)
+    registered_sender_only: bool = key(False, "Account matters are taken only from the registered address.", BOOL)
 
 
 @record
@@ -232,33 +232,33 @@ class Package(Record):
     meaning: str = key("", "What it is.", acts=TEXT_ONLY)
     uptime: float | None = key(None, "Uptime guarantee in percent, e.g. 99.95.", PERCENT, acts=RECORDED)
     respond: timedelta | None = key(None, "Guaranteed first response, e.g. \"1h\"; the strictest target applies.", DURATION)
-    migrations: int | str | None = key(None, "Site migrations included: a number or \"unlimited\".", MIGRATIONS, acts=RECORDED)
-    migrations_paid: bool = key(False, "The included migrations are charged for.", BOOL, acts=RECORDED)
-    admin_support: bool = key(False, "Restores administration support after a server is delivered.", BOOL, acts=RECORDED)
+    migrations: int | str | None = key(None, "Site migrations included: a number or \"unlimited\".", MIGRATIONS)
+    migrations_paid: bool = key(False, "The included migrations are charged for.", BOOL)
+    admin_support: bool = key(False, "Restores administration support after a server is delivered.", BOOL)
 
 
 @record
 class AfterDelivery(Record):
     """What support covers for servers once they are delivered."""
 
-    services: tuple[str, ...] = key((), "Server services this applies to, e.g. [\"vps\", \"dedicated\"].", NAMES, acts=RECORDED)
-    included: tuple[str, ...] = key((), "What is done before delivery, e.g. [\"setup\", \"site-migration\", \"tuning\"].", NAMES, acts=RECORDED)
-    unless_packages: tuple[str, ...] = key((), "Packages that restore administration support after delivery.", NAMES, refers="packages", acts=RECORDED)
-    message: str = key("", "What the customer is told about administration after delivery.", acts=RECORDED)
+    services: tuple[str, ...] = key((), "Server services this applies to, e.g. [\"vps\", \"dedicated\"].", NAMES)
+    included: tuple[str, ...] = key((), "What is done before delivery, e.g. [\"setup\", \"site-migration\", \"tuning\"].", NAMES)
+    unless_packages: tuple[str, ...] = key((), "Packages that restore administration support after delivery.", NAMES, refers="packages")
+    message: str = key("", "What the customer is told about administration after delivery.")
 
 
 @record
 class Scope(Record):
     """What support covers, and what it does not (or only for a fee)."""
 
-    in_scope: tuple[str, ...] = key((), "Categories support covers.", NAMES, acts=RECORDED)
-    out_of_scope: tuple[str, ...] = key((), "Categories support does not cover (or sells as a paid service).", NAMES, acts=RECORDED)
-    out_message: str = key("", "What the customer is told when a ticket is out of scope or past a free quota (a paid service).", acts=RECORDED)
-    discretion: bool = key(False, "The engineer on the ticket may still decide to help.", BOOL, acts=RECORDED)
+    in_scope: tuple[str, ...] = key((), "Categories support covers; with out_of_scope and the quotas, the categories a ticket may name.", NAMES)
+    out_of_scope: tuple[str, ...] = key((), "Categories support does not cover (or sells as a paid service).", NAMES)
+    out_message: str = key("", "What the customer is told when a ticket is out of scope or past a free quota (a paid service).")
+    discretion: bool = key(False, "The engineer on the ticket may still decide to help (a statement for people).", BOOL, acts=TEXT_ONLY)
     quotas: tuple[tuple[str, int | str], ...] = key(
-        (), "Work done free a set number of times per customer, by category: { module-install = 1 }; past it a ticket is flagged paid-service.", QUOTAS, acts=RECORDED
+        (), "Work done free a set number of times per customer, by category: { module-install = 1 }; past it a ticket is flagged paid-service.", QUOTAS
     )
-    migration_category: str = key("site-migration", "The ticket category the packages' `migrations` count.", NAME, acts=RECORDED)
+    migration_category: str = key("site-migration", "The ticket category the packages' `migrations` count.", NAME)
     after_delivery: AfterDelivery | None = table(AfterDelivery, "Administration support once a server is delivered.", optional=True)
 
 
@@ -266,37 +266,37 @@ class Scope(Record):
 class ResellerRule(Record):
     """Whether a reseller's end customers may file, and who is told."""
 
-    end_customers_may_file: bool = key(True, "A reseller's end customer may file directly.", BOOL, acts=RECORDED)
-    notify: tuple[str, ...] = key(("customer", "reseller"), "Who is told when an end customer is refused.", NOTIFY, acts=RECORDED)
-    message: str = key("", "What the refused end customer is told ({reseller} is replaced by the reseller).", acts=RECORDED)
-    reseller_channels: tuple[str, ...] = key((), "Channels resellers may file through; empty: any.", NAMES, refers="channels", acts=RECORDED)
+    end_customers_may_file: bool = key(True, "A reseller's end customer may file directly.", BOOL)
+    notify: tuple[str, ...] = key(("customer", "reseller"), "Who is told when an end customer is refused.", NOTIFY)
+    message: str = key("", "What the refused end customer is told ({reseller} is replaced by the reseller).")
+    reseller_channels: tuple[str, ...] = key((), "Channels resellers may file through; empty: any.", NAMES, refers="channels")
 
 
 @record
 class DuplicateRule(Record):
     """What to do with a ticket that repeats an open one."""
 
-    action: str = key("flag", "A ticket repeating an open one of the same customer: allow, flag or refuse.", choice(DUPLICATE_ACTIONS), acts=RECORDED)
-    window: timedelta = key(timedelta(days=7), "How far back to look for the open ticket it repeats.", DURATION, acts=RECORDED)
+    action: str = key("flag", "A ticket repeating an open one of the same customer: allow, flag or refuse.", choice(DUPLICATE_ACTIONS))
+    window: timedelta = key(timedelta(days=7), "How far back to look for the open ticket it repeats.", DURATION)
 
 
 @record
 class AbuseRule(Record):
     """Insults and profanity: patterns per language, and what follows."""
 
-    action: str = key("flag", "Abusive language: flag the ticket, close it, or close it and ban the requester.", choice(ABUSE_ACTIONS), acts=RECORDED)
-    patterns: tuple[tuple[str, tuple[str, ...]], ...] = key((), "Words or regular expressions per language: { en = [\"idiot\"] }.", ABUSE_PATTERNS, acts=RECORDED)
-    message: str = key("", "What the requester is told when the ticket is closed for abuse.", acts=RECORDED)
+    action: str = key("flag", "What `terminate ID` does to an abusive ticket (the intake flags it `abusive`): flag only (terminate bans with --ban), close, or close and ban the requester.", choice(ABUSE_ACTIONS))
+    patterns: tuple[tuple[str, tuple[str, ...]], ...] = key((), "Words or regular expressions per language: { en = [\"idiot\"] }.", ABUSE_PATTERNS)
+    message: str = key("", "What the requester is told when the ticket is closed for abuse.")
 
 
 @record
 class FineRule(Record):
     """Fines for breaking the rules, and suspension while unpaid."""
 
-    enabled: bool = key(False, "Breaking the rules may be fined per ticket.", BOOL, acts=RECORDED)
-    amount: str = key("", "The fine, as the provider states it.", acts=RECORDED)
-    violations: tuple[str, ...] = key((), "Which rules: duplicates, wrong-language, missing-info, reopen…", NAMES, acts=RECORDED)
-    suspend_when_unpaid: bool = key(False, "Unpaid fines suspend support for the customer.", BOOL, acts=RECORDED)
+    enabled: bool = key(False, "Breaking the rules may be fined per ticket.", BOOL)
+    amount: str = key("", "The fine, as the provider states it.")
+    violations: tuple[str, ...] = key((), "Which rules: duplicates, wrong-language, missing-info, reopen…", NAMES)
+    suspend_when_unpaid: bool = key(False, "Unpaid fines suspend support for the customer.", BOOL)
 
 
 @record
@@ -340,23 +340,23 @@ class Policy(Record):
     office_calendar: str | None = key(
         None, "The office-hours calendar: the default for clock commands and 'outside office hours'.", NAME, toml="desk.calendar", refers="calendars"
     )
-    languages: tuple[str, ...] = key((), "Languages tickets may be written in (ISO 639-1 codes); empty: any.", LANGUAGES, toml="desk.languages", acts=RECORDED)
+    languages: tuple[str, ...] = key((), "Languages tickets may be written in (ISO 639-1 codes); empty: any.", LANGUAGES, toml="desk.languages")
     required_script: str | None = key(
-        None, "The script ticket text must be written in: " + ", ".join(SCRIPTS) + ".", choice(SCRIPTS), toml="desk.required_script", acts=RECORDED
+        None, "The script ticket text must be written in: " + ", ".join(SCRIPTS) + ".", choice(SCRIPTS), toml="desk.required_script"
     )
     on_wrong_language: str = key(
-        "flag", "A ticket not in the desk's languages or script: flag it for triage, or refuse it.", choice(LANGUAGE_ACTIONS), toml="desk.on_wrong_language", acts=RECORDED
+        "flag", "A ticket not in the desk's languages or script: flag it for triage, or refuse it.", choice(LANGUAGE_ACTIONS), toml="desk.on_wrong_language"
     )
-    verify_identity: bool = key(False, "Only a verified owner of the service may be helped.", BOOL, toml="desk.verify_identity", acts=RECORDED)
+    verify_identity: bool = key(False, "Only a verified owner of the service may be helped.", BOOL, toml="desk.verify_identity")
     verify_priorities: tuple[str, ...] = key(
         (), "Verification is needed only at these priorities (with verify_departments; both empty: every ticket).", NAMES,
-        toml="desk.verify_priorities", refers="priorities", acts=RECORDED,
+        toml="desk.verify_priorities", refers="priorities",
     )
     verify_departments: tuple[str, ...] = key(
         (), "Verification is needed only in these departments, the account matters (with verify_priorities; both empty: every ticket).", NAMES,
-        toml="desk.verify_departments", refers="departments", acts=RECORDED,
+        toml="desk.verify_departments", refers="departments",
     )
-    kb_first: str = key("", "A reminder shown when filing: read the knowledge base first.", toml="desk.kb_first", acts=RECORDED)
+    kb_first: str = key("", "A reminder shown when filing: read the knowledge base first.", toml="desk.kb_first")
     notes: tuple[str, ...] = key((), "Rules the desk states but cannot enforce, kept for people to read.", TEXTS, toml="desk.notes", acts=TEXT_ONLY)
     default_priority: str = key(None, "Priority of a ticket filed without one (default: the least urgent).", NAME, toml="defaults.priority")
     default_department: str = key(None, "Department of a ticket filed without one (default: the first).", NAME, toml="defaults.department")
@@ -379,7 +379,7 @@ class Policy(Record):
     body_max_bytes: int = key(1_000_000, "The largest description or reply, in bytes of UTF-8; larger ones are refused.", BODY_LIMIT, toml="limits.body_max_bytes")
     notify_to: tuple[str, ...] = key((), "Where notifications go: customer-area, email…", NAMES, toml="notifications.to", acts=RECORDED)
     notify_types: tuple[str, ...] = key(
-        (), "Notification types that can have their own address: invoices, support, abuse…", NAMES, toml="notifications.types", acts=RECORDED
+        (), "Notification types that can have their own address: invoices, support, abuse…", NAMES, toml="notifications.types"
     )
     page_channel: str = key("sms", "How the on-duty person is paged for an urgent ticket filed out of hours.", NAME, toml="notifications.page_channel")
     escalation_channel: str = key("email", "How the person a ticket is escalated to is told.", NAME, toml="notifications.escalation_channel")

@@ -25,8 +25,13 @@ WrittenJsonOption = Annotated[bool, typer.Option("--json", help="Print what was 
 
 
 def _desk_path(ctx: typer.Context) -> Path:
-    from supportdesk.config import locate_desk
+    import os
 
+    from supportdesk.config import TOKEN_ENV, locate_desk
+    from supportdesk.errors import Refused
+
+    if os.environ.get(TOKEN_ENV):
+        raise Refused("backup, restore and check work on the desk file itself, for the desk's agents; unset SUPPORTDESK_TOKEN")
     return locate_desk(globals_of(ctx).db).path
 
 

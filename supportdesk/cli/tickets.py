@@ -378,6 +378,7 @@ def close(
     filters: TicketFilters | None = None,  # always given, by with_filters
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help=f"Do not ask before closing more than {CONFIRM_CLOSE_ABOVE}.")] = False,
+    of: Annotated[str | None, typer.Option("--of", metavar="ID", help="With --reason duplicate: the ticket they repeat (linked).")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Close tickets by id, from standard input, or by filter, in one transaction.
@@ -415,6 +416,7 @@ def close(
             dry_run=dry_run,
             confirm=None if yes else confirm,
             confirm_above=CONFIRM_CLOSE_ABOVE,
+            of=parse_ticket_id(of) if of is not None else None,
         )
     if json_:
         emit_json(outcome.to_json())

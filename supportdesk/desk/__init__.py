@@ -7,9 +7,12 @@ so a refused call leaves the desk exactly as it was.
 
 from __future__ import annotations
 
+from typing import Any
+
 from supportdesk.desk.access import Access
 from supportdesk.desk.context import Clock, DeskContext, StoredHolidays, resolve_now
 from supportdesk.desk.escalation import Escalation
+from supportdesk.desk.fines import Fines
 from supportdesk.desk.oncall import OnCallAdmin, TimeDesk
 from supportdesk.desk.people import AGENT_ROLES, People
 from supportdesk.desk.policy_admin import PolicyAdmin
@@ -17,8 +20,40 @@ from supportdesk.desk.tickets import CloseOutcome, TicketDraft, Tickets
 from supportdesk.triage import Triage
 
 
-class Desk(Tickets, Escalation, OnCallAdmin, People, PolicyAdmin, Access):
+class Desk(Fines, Tickets, Escalation, OnCallAdmin, People, PolicyAdmin, Access):
     """An open desk acting for one actor at one instant: every use case of the service."""
+
+
+# The use cases a reseller or customer (a token holder) may call; they scope what they
+# read and write to the actor. Every other public use case is for the desk's agents:
+# guarded below, so that a use case added later is agent-only unless listed here.
+SCOPED_USE_CASES = frozenset(
+    {"ticket", "list_tickets", "filter", "log", "file_ticket", "reply", "close_tickets", "bulk_close", "reopen", "status", "time", "at", "close"}
+)
+
+
+def _agents_only(name: str, use_case: Any) -> Any:
+    import functools
+
+    @functools.wraps(use_case)
+    def guarded(self: Desk, *args: Any, **kwargs: Any) -> Any:
+        if not self.actor.is_agent:
+            self._require_agent(name.replace("_", " "))
+        return use_case(self, *args, **kwargs)
+
+    return guarded
+
+
+def _guard_use_cases() -> None:
+    import types
+
+    for cls in Desk.__mro__:
+        for name, value in vars(cls).items():
+            if not name.startswith("_") and isinstance(value, types.FunctionType) and name not in SCOPED_USE_CASES and name not in vars(Desk):
+                setattr(Desk, name, _agents_only(name, getattr(Desk, name)))
+
+
+_guard_use_cases()
 
 
 __all__ = [

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CLOSE_COLUMNS = (
     "status", "created_at", "updated_at", "first_response_at", "respond_by", "resolve_by", "due_at", "risk_at",
     "paused_at", "paused_seconds", "sla", "respond_breached_at", "resolve_breached_at", "resolved_at", "closed_at",
-    "close_reason", "customer_id", "subject",
+    "close_reason", "customer_id", "subject", "duplicate_of",
 )
 
 
@@ -77,6 +77,18 @@ class CloseOutcome:
             "tickets": self.changed,
             "skipped_tickets": self.skipped,
         }
+
+
+def categories(policy: Any) -> tuple[str, ...]:
+    """The ticket categories a policy names (in and out of scope, quotas, the migrations
+    its packages count, what is done before delivery); empty: any category goes."""
+    scope = policy.scope
+    named = [*scope.in_scope, *scope.out_of_scope, *(c for c, _ in scope.quotas)]
+    if any(p.migrations is not None for p in policy.packages):
+        named.append(scope.migration_category)
+    if scope.after_delivery is not None:
+        named += scope.after_delivery.included
+    return tuple(dict.fromkeys(named))
 
 
 def active_row(store: Store, ticket_id: int, column: str, new: Any, *, inactive: str, same: str) -> dict[str, Any]:
@@ -167,6 +179,8 @@ class Tickets(DeskContext):
             priority = check_names("priority", (draft.priority or policy.default_priority,), policy.priority_names)[0]
             department = check_names("department", (draft.department or policy.default_department,), policy.department_names)[0]
             channel = check_names("channel", (draft.channel or policy.default_channel,), policy.channel_names)[0]
+            if category is not None:
+                category = check_names("category", (category,), categories(policy))[0] if categories(policy) else category
             customer = self.store.customer_by_email(email)
             reseller_id = self._filing_scope(customer, email)
             if draft.ref is not None:
@@ -385,15 +399,15 @@ class Tickets(DeskContext):
         event = self._event("customer_reply", details)
         return self._change(row, values, [event], [message])
 
-    def _customer_notice(self, kind: str, customer: dict[str, Any], ticket_id: int | None, **fields: Any) -> dict[str, Any]:
+    def _customer_notice(self, kind: str, to: dict[str, Any], ticket_id: int | None, **fields: Any) -> dict[str, Any]:
         """An outbox row telling a customer (or reseller) something, sent to its support
         address when it set one. Delivery comes with the e-mail channel."""
         from supportdesk import notices
 
         subject, body = notices.render(kind, id=ticket_id, **fields)
-        address = json.loads(customer.get("notify") or "{}").get("support") or customer["email"]
+        address = json.loads(to.get("notify") or "{}").get("support") or to["email"]
         return {
-            "ticket_id": ticket_id, "kind": kind, "recipient": f"{customer['kind']}:{address}", "channel": "email",
+            "ticket_id": ticket_id, "kind": kind, "recipient": f"{to['kind']}:{address}", "channel": "email",
             "subject": subject, "body": body, "created_at": self.now_text,
         }
 
