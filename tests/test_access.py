@@ -206,3 +206,12 @@ def test_tokens_are_listed_by_prefix_and_revoked(tmp_path, frozen_clock):
     cli.ok("token", "revoke", issued["prefix"], now=SETUP)
     cli.refused(1, "was revoked", "status", env=env)
     cli.refused(1, "already revoked", "token", "revoke", str(issued["id"]), now=SETUP)
+
+
+def test_a_customer_reads_its_ticket_as_people_do(acme):
+    cli, _ = acme
+    customer = token(cli, "--customer", "solo@direct.example")
+    for args in (["show", "3"], ["list"], ["status"], ["status", "3"], ["log", "3"], ["reply", "3", "-m", "any news?"]):
+        result = cli(*args, env=customer)
+        assert result.exit_code == 0, (args, result.output)
+        assert "assignee" not in result.stdout and "escalation" not in result.stdout

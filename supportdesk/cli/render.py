@@ -176,7 +176,7 @@ def ticket_table(
     def cells_of(row: dict[str, Any], age: str) -> dict[str, Any]:
         return {
             "id": f"#{row['id']}", "status": row["status"], "priority": row["priority"], "subject": row["subject"],
-            "customer": row["customer"], "assignee": row["assignee"] or "-", "age": age,
+            "customer": row["customer"], "assignee": row.get("assignee") or "-", "age": age,
         }
 
     def piped() -> list[str] | None:
@@ -199,7 +199,7 @@ def ticket_table(
             "priority": max([width_of(r["priority"]) for r in rows] + [8]),
             "subject": max([width_of(r["subject"]) for r in rows] + [7]),
             "customer": max([width_of(r["customer"]) for r in rows] + [8]),
-            "assignee": max([width_of(r["assignee"] or "-") for r in rows] + [8]),
+            "assignee": max([width_of(r.get("assignee") or "-") for r in rows] + [8]),
             "age": max([len(a) for a in ages] + [3]),
         }
         capped = natural | {"customer": min(natural["customer"], 24), "assignee": min(natural["assignee"], 12)}
@@ -373,8 +373,7 @@ def _facts(ticket: dict[str, Any], zone: tzinfo, now: datetime) -> list[tuple[st
         ("department", ticket["department"]),
         ("channel", ticket["channel"]),
         ("customer", ticket["customer"] + (f"  (reseller {ticket['reseller']})" if ticket["reseller"] else "")),
-        ("assignee", ticket["assignee"] or "-"),
-        ("escalation", str(ticket["escalation_level"])),
+        *((("assignee", ticket["assignee"] or "-"), ("escalation", str(ticket["escalation_level"]))) if "assignee" in ticket else ()),
         ("filed", f"{format_local(created, zone)} ({relative(created, now)})"),
     ]
     for label in ("category", "service"):

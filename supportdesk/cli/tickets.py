@@ -62,7 +62,7 @@ def ticket_line(verb: str) -> Callable[[dict, Any, Any], None]:
     `assigned #12 (open, high, assignee ali)`."""
 
     def show(ticket: dict, zone: Any, now: Any) -> None:
-        say(f"{verb} #{ticket['id']} ({ticket['status']}, {ticket['priority']}, assignee {ticket['assignee'] or '-'})")
+        say(f"{verb} #{ticket['id']} ({ticket['status']}, {ticket['priority']}, assignee {ticket.get('assignee') or '-'})")
 
     return show
 
