@@ -21,7 +21,11 @@ PREFIX_LENGTH = 10
 HOLDER_KINDS = ("agent", "reseller", "customer")
 
 # Ticket fields only agents see.
-AGENT_ONLY_FIELDS = ("assignee", "escalation_level", "flags", "due_at", "policy_version", "risk_at")
+AGENT_ONLY_FIELDS = ("assignee", "escalation_level", "flags", "due_at", "policy_version", "risk_at", "updated_at")
+# What a public event's details may say (the rest — intake flags, SLA sources, breaches,
+# assignees — is the agents' side).
+PUBLIC_DETAILS = ("before", "after", "reason", "of", "ref", "resumed", "reopened", "internal", "length", "first_response")
+PUBLIC_STATE = ("status", "priority", "department", "channel", "customer", "resolved_at", "closed_at", "close_reason")
 # The events of a ticket a reseller or customer sees (public replies only).
 PUBLIC_EVENTS = frozenset({"filed", "reply", "customer_reply", "wait", "resume", "close", "reopen"})
 
@@ -69,5 +73,10 @@ def public_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for event in events:
         if event["kind"] not in PUBLIC_EVENTS or event["details"].get("internal"):
             continue
-        shown.append({k: v for k, v in event.items() if k not in ("changes", "operation", "recorded_at")})
+        public = {k: v for k, v in event.items() if k not in ("changes", "operation", "recorded_at")}
+        details = {k: v for k, v in event["details"].items() if k in PUBLIC_DETAILS}
+        for side in ("before", "after"):
+            if isinstance(details.get(side), dict):
+                details[side] = {k: v for k, v in details[side].items() if k in PUBLIC_STATE}
+        shown.append(public | {"details": details})
     return shown

@@ -207,7 +207,7 @@ def file_ticket(
     intake = ticket["intake"]
     for message in intake["messages"]:
         say(f"note: {inert(message, multiline=False)}")
-    if intake["flags"] and "flags" in ticket:
+    if intake.get("flags"):
         say(f"flagged for triage: {', '.join(intake['flags'])}")
     if intake["reminder"]:
         say(f"reminder: {inert(intake['reminder'], multiline=False)}")

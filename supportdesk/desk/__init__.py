@@ -32,13 +32,13 @@ SCOPED_USE_CASES = frozenset(
 )
 
 
-def _agents_only(name: str, use_case: Any) -> Any:
+def _agents_only(use_case: Any) -> Any:
     import functools
 
     @functools.wraps(use_case)
     def guarded(self: Desk, *args: Any, **kwargs: Any) -> Any:
         if not self.actor.is_agent:
-            self._require_agent(name.replace("_", " "))
+            self._require_agent("use this command")
         return use_case(self, *args, **kwargs)
 
     return guarded
@@ -50,7 +50,7 @@ def _guard_use_cases() -> None:
     for cls in Desk.__mro__:
         for name, value in vars(cls).items():
             if not name.startswith("_") and isinstance(value, types.FunctionType) and name not in SCOPED_USE_CASES and name not in vars(Desk):
-                setattr(Desk, name, _agents_only(name, getattr(Desk, name)))
+                setattr(Desk, name, _agents_only(getattr(Desk, name)))
 
 
 _guard_use_cases()

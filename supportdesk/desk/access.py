@@ -135,7 +135,8 @@ class Access(DeskContext):
             rows = [row]
         else:
             statuses = () if finished else tuple(s.value for s in ACTIVE_STATUSES)
-            rows = self.store.find_tickets(Filter(statuses=statuses, scope=scope, as_of=self.as_of, limit=limit, sort="newest"))
+            # Active tickets the soonest due first, so that a big reseller sees the most urgent.
+            rows = self.store.find_tickets(Filter(statuses=statuses, scope=scope, as_of=self.as_of, limit=limit, sort="newest" if finished else "due"))
         replies = self.store.last_public_messages([r["id"] for r in rows])
         tickets = []
         for row in rows:
@@ -145,8 +146,6 @@ class Access(DeskContext):
             reply = replies.get(row["id"])
             record["last_reply"] = {"at": reply["at"], "author": reply["author"], "body": reply["body"]} if reply else None
             tickets.append(record)
-        if ticket_id is None:
-            tickets.sort(key=lambda t: (t["next_due"] is None, t["next_due"] or "", -t["id"]))
         counts = self.store.status_counts(scope, self.as_of)
         return {"actor": self.actor.label, "counts": counts, "tickets": tickets, "finished_shown": finished or ticket_id is not None}
 

@@ -260,6 +260,8 @@ class DeskContext:
             policy = stored_policy(policy_row, keep=lambda version, text: _keep_compiled(store, version, text))
             now = resolve_now(now_text, policy, clock())
             actor = token_actor(store, token, clock()) if token is not None else login_actor(store, login, location.path)
+            if now_text and not actor.is_agent:
+                raise Refused("--now (SUPPORTDESK_NOW) is for the desk's agents; a reseller or customer acts at the real time: leave it out")
         except BaseException:
             store.close()
             raise

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from supportdesk.access import public_events, public_ticket
+from supportdesk.access import PUBLIC_EVENTS, public_events, public_ticket
 from supportdesk.desk.context import DeskContext
 from supportdesk.errors import InvalidInput, NotFound, Refused
 from supportdesk.frozen import Record, record
@@ -40,6 +40,10 @@ CLOSE_COLUMNS = (
     "paused_at", "paused_seconds", "sla", "respond_breached_at", "resolve_breached_at", "resolved_at", "closed_at",
     "close_reason", "customer_id", "subject", "duplicate_of",
 )
+
+
+# Intake rules whose verdicts only agents hear about (a filer is not told it was flagged).
+AGENT_SIDE_RULES = ("abuse", "duplicate")
 
 
 @record
@@ -129,6 +133,9 @@ class Tickets(DeskContext):
 
     def filter(self, **options: Any) -> Filter:
         """A Filter from the text options of `list`/`close`, checked against the policy."""
+        if not self.actor.is_agent and (options.get("assignee") is not None or options.get("sort") == "updated"):
+            what = "by assignee" if options.get("assignee") is not None else "by when they were last updated"
+            raise Refused(f"only the desk's agents may list tickets {what}; leave the option out")
         return build_filter(
             zone=self.policy.zone,
             now=self.now,
@@ -153,8 +160,10 @@ class Tickets(DeskContext):
         """Events of one ticket, or the latest of the whole desk, oldest first."""
         if ticket_id is not None:
             self._visible_row(ticket_id)  # NotFound for a bad id, or one outside the actor's scope
-        events = [event_json(e) for e in self.store.events(ticket_id, limit, self.actor.scope)]
-        return events if self.actor.is_agent else public_events(events)
+        if self.actor.is_agent:
+            return [event_json(e) for e in self.store.events(ticket_id, limit)]
+        events = [event_json(e) for e in self.store.events(ticket_id, limit, self.actor.scope, kinds=PUBLIC_EVENTS)]
+        return public_events(events)
 
     def file_ticket(self, draft: TicketDraft) -> TicketRecord:
         """File a ticket for a customer (created on first contact), after the policy's
@@ -202,12 +211,15 @@ class Tickets(DeskContext):
         if refused is not None:
             raise Refused(refused.message)
         result = self.ticket(ticket_id)
+        told = [v for v in verdicts.verdicts if v.action != "refuse"]
         result["intake"] = {
             "flags": list(verdicts.flags),
-            "messages": [v.message for v in verdicts.verdicts if v.action != "refuse"],
+            "messages": [v.message for v in told],
             "reminder": verdicts.reminder,
             "language": verdicts.language,
         }
+        if not self.actor.is_agent:  # the triage flags and their reasons are the agents' side
+            result["intake"] = {"messages": [v.message for v in told if v.rule not in AGENT_SIDE_RULES], "reminder": verdicts.reminder}
         return result
 
     def _filing_scope(self, customer: dict[str, Any] | None, email: str) -> int | None:
@@ -219,11 +231,9 @@ class Tickets(DeskContext):
             owner = customer["reseller_id"] if customer is not None else None
         if self.actor.kind == "customer" and email.lower() != self.actor.name.lower():
             raise Refused(f"you can file tickets only for yourself ({self.actor.name}); leave out --customer")
-        if self.actor.kind == "reseller":
-            if customer is None:
-                return self.actor.id  # a new end customer of this reseller
-            if owner != self.actor.id:
-                raise Refused(f"{email} is not one of your customers; ask the desk to add them to your account")
+        if self.actor.kind == "reseller" and owner != self.actor.id:
+            # The same words whether or not the address is known to the desk.
+            raise Refused(f"{email} is not one of your customers; ask the desk to add them to your account")
         return owner
 
     def _requester(self, customer: dict[str, Any] | None, email: str) -> Any:

@@ -286,6 +286,8 @@ def m006_people(db: sqlite_utils.Database) -> None:
                                           FROM customers c WHERE c.id = tickets.customer_id)
             WHERE customer_id IN (SELECT id FROM customers WHERE reseller_id IS NOT NULL OR kind = 'reseller');
         CREATE INDEX tickets_reseller ON tickets(reseller_id, created_at) WHERE reseller_id IS NOT NULL;
+        -- `status` counts a reseller's tickets by state from the index alone.
+        CREATE INDEX tickets_reseller_status ON tickets(reseller_id, status) WHERE reseller_id IS NOT NULL;
 
         -- `[triage] order = "priority"`: the open queue in one walk, every more urgent
         -- priority first and, within one, as the deadline order has it (running deadlines

@@ -176,7 +176,9 @@ class DeskStore(Protocol):
         """A ticket's messages, oldest first."""
         ...
 
-    def events(self, ticket_id: int | None = None, limit: int | None = None, scope: Scope | None = None) -> list[dict[str, Any]]:
+    def events(
+        self, ticket_id: int | None = None, limit: int | None = None, scope: Scope | None = None, kinds: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         """A ticket's events, or the desk's latest `limit` (of the tickets in `scope`), oldest first."""
         ...
 

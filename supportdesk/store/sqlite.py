@@ -461,19 +461,22 @@ class Store(SqlitePeople, SqliteMaintenance):
         )
         return [dict(r) for r in cursor]
 
-    def events(self, ticket_id: int | None = None, limit: int | None = None, scope: Scope | None = None) -> list[dict[str, Any]]:
+    def events(
+        self, ticket_id: int | None = None, limit: int | None = None, scope: Scope | None = None, kinds: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         """Events of one ticket (oldest first) or of the whole desk (newest `limit`, oldest
-        first); with a scope, only the events of the tickets in it."""
+        first); with a scope, only the events of the tickets in it; with kinds, only those."""
+        only = f" AND kind IN (SELECT value FROM json_each('{json.dumps(sorted(kinds))}'))" if kinds is not None else ""
         if ticket_id is not None:
-            sql, params = "SELECT * FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]
+            sql, params = f"SELECT * FROM events WHERE ticket_id = ?{only} ORDER BY id", [ticket_id]
             rows = [dict(r) for r in self.conn.execute(sql, params)]
             return rows[-limit:] if limit else rows
-        sql = "SELECT * FROM events ORDER BY id DESC"
+        sql = f"SELECT * FROM events WHERE 1{only} ORDER BY id DESC"
         params: list[Any] = []
         if scope is not None:
             column = "reseller_id" if scope.reseller_id is not None else "customer_id"
             sql = (
-                f"SELECT e.* FROM events e WHERE e.ticket_id IN (SELECT id FROM tickets WHERE {column} = ?) ORDER BY e.id DESC"
+                f"SELECT e.* FROM events e WHERE e.ticket_id IN (SELECT id FROM tickets WHERE {column} = ?){only} ORDER BY e.id DESC"
             )
             params.append(getattr(scope, column))
         if limit:

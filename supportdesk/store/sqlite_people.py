@@ -42,10 +42,11 @@ class SqlitePeople:
         """Rows of a people table (customers, agents, services, tokens, violations) whose
         columns equal the given values (None: IS NULL), in `order`."""
         name = PEOPLE_TABLES[table]
-        conditions = [f"[{c}] IS ?" for c in where]
+        # `IS NULL` written out, so that partial indexes (unpaid violations) serve it.
+        conditions = [f"[{c}] IS NULL" if v is None else f"[{c}] = ?" for c, v in where.items()]
         sql = f"SELECT * FROM [{name}]" + (" WHERE " + " AND ".join(conditions) if conditions else "")
         sql += f" ORDER BY {ORDERS[order]}"
-        return [dict(r) for r in self.conn.execute(sql, list(where.values()))]
+        return [dict(r) for r in self.conn.execute(sql, [v for v in where.values() if v is not None])]
 
     def customer_tickets(self, customer_id: int, since: str, columns: Sequence[str]) -> list[dict[str, Any]]:
         """A customer's tickets filed since an instant, newest first (the intake's history)."""

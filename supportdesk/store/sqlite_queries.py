@@ -44,6 +44,7 @@ SORTS = {
     "oldest": "t.created_at ASC, t.id ASC",
     "updated": "t.updated_at DESC, t.id DESC",
     "id": "t.id ASC",
+    "due": "t.due_at IS NULL, t.due_at, t.created_at, t.id",  # `status`: the soonest due first
 }
 
 # The index that holds each sort's order (None: the table itself, by id).
@@ -52,6 +53,7 @@ SORT_INDEXES: dict[str, str | None] = {
     "oldest": "tickets_created",
     "updated": "tickets_updated",
     "id": None,
+    "due": None,
 }
 
 # Open tickets, and open tickets with a running deadline (the triage indexes' condition).
