@@ -215,3 +215,14 @@ def test_a_customer_reads_its_ticket_as_people_do(acme):
         result = cli(*args, env=customer)
         assert result.exit_code == 0, (args, result.output)
         assert "assignee" not in result.stdout and "escalation" not in result.stdout
+
+
+def test_show_lists_the_fields_the_department_asks_for_and_those_missing(tmp_path):
+    cli = desk_of(tmp_path)  # Hosting General: technical tickets carry account info
+    bare = int(cli.ok("file", "-s", "Site down", "-b", "503", "-c", "ada@example.com", now=SETUP).stdout)
+    data = cli.json("show", str(bare), now=SETUP)
+    assert data["required_fields"] == ["hosting_account|domain|panel_user"] == data["missing_fields"]
+    assert "missing-info" in data["flags"]
+    assert "hosting_account or domain or panel_user  (--field NAME=VALUE)" in cli.ok("show", str(bare), now=SETUP).stdout
+    full = int(cli.ok("file", "-s", "Mail down", "-b", "550", "-c", "ada@example.com", "--field", "domain=ada.example", now=SETUP).stdout)
+    assert cli.json("show", str(full), now=SETUP)["missing_fields"] == []

@@ -387,6 +387,8 @@ def _facts(ticket: dict[str, Any], zone: tzinfo, now: datetime) -> list[tuple[st
         rows.append(("close reason", ticket["close_reason"]))
     for key, value in (ticket.get("fields") or {}).items():
         rows.append((key, str(value)))
+    if ticket.get("missing_fields"):
+        rows.append(("missing", ", ".join(f.replace("|", " or ") for f in ticket["missing_fields"]) + "  (--field NAME=VALUE)"))
     if ticket.get("flags"):
         rows.append(("flags", ", ".join(ticket["flags"])))
     return rows

@@ -129,7 +129,18 @@ class Tickets(DeskContext):
         result["body"] = row["body"]
         result["messages"] = [message_json(m) for m in self.store.messages(ticket_id)]
         result["events"] = [event_json(e) for e in self.store.events(ticket_id)]
+        result["required_fields"], result["missing_fields"] = self._required(result)
         return result if self.actor.is_agent else public_ticket(result)
+
+    def _required(self, ticket: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """The fields the ticket's department and priority ask for ("a|b": either), and
+        those it lacks, under the policy in force."""
+        try:
+            specs = self.policy.department(ticket["department"]).required_fields(ticket["priority"])
+        except StopIteration:  # a department a later policy dropped
+            return [], []
+        given = {k for k, v in (ticket["fields"] or {}).items() if str(v).strip()} | ({"service"} if ticket.get("service") else set())
+        return list(specs), [spec for spec in specs if not set(spec.split("|")) & given]
 
     def filter(self, **options: Any) -> Filter:
         """A Filter from the text options of `list`/`close`, checked against the policy."""
