@@ -65,8 +65,37 @@ def load_policy(text: str, source: str = "<policy>", *, verify_holidays: bool = 
 def check_policy(text: str, source: str = "<policy>") -> tuple[Policy | None, list[Problem]]:
     """The policy (None when it has errors) and every problem found, warnings included:
     also one for each key set that the desk records but does not act on yet."""
-    policy, reader = read_data(parse_toml(text, source))
-    return policy, reader.problems + [Problem(path, NOT_ACTED_ON, "warning") for path in reader.recorded]
+    data = parse_toml(text, source)
+    policy, reader = read_data(data)
+    recorded = [Problem(path, NOT_ACTED_ON, "warning") for path in reader.recorded]
+    return policy, reader.problems + recorded + _levels_in_comments(text, data)
+
+
+# A chain of escalation levels in a comment: `support → engineer → management`.
+LEVEL_CHAIN = re.compile(r"[\w-]+(?:\s*(?:→|->)\s*[\w-]+)+")
+
+
+def _levels_in_comments(text: str, data: dict[str, Any]) -> list[Problem]:
+    """A warning for each level a comment's chain of levels names (`a → b → c`, with at
+    least one level the policy defines) that the policy does not define: the comment
+    promises an escalation that can never happen."""
+    levels = data.get("escalation", {}).get("levels", []) if isinstance(data.get("escalation"), dict) else []
+    defined = {str(level.get("name")) for level in levels if isinstance(level, dict)}
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.lstrip().startswith("#"):
+            continue
+        for chain in LEVEL_CHAIN.findall(line):
+            names = re.split(r"\s*(?:→|->)\s*", chain)
+            if defined & set(names):
+                for name in (n for n in names if n not in defined):
+                    problems.append(Problem(
+                        "escalation.levels",
+                        f"the comment on line {number} names a level {name!r} that is not defined, so no ticket can reach it; "
+                        f"define it in [[escalation.levels]] or correct the comment",
+                        "warning",
+                    ))
+    return problems
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:

@@ -436,3 +436,18 @@ def test_policy_check_warns_about_keys_that_can_never_take_effect(bare_cli, tmp_
     assert any("priorities[0].page_on_call: the desk is never outside office hours, so this never pages" in line for line in lines)
     assert any("channels[1].respond: the channel's target (1d) is looser than every priority's, so it never applies" in line for line in lines)
     assert any("channels[2].respond_replaces: the channel has no response target to replace" in line for line in lines)
+
+
+def test_a_comment_naming_an_escalation_level_that_is_not_defined_is_warned_about(bare_cli, tmp_path):
+    text = (EXAMPLES / "sitecom.toml").read_text(encoding="utf-8")
+    path = tmp_path / "sitecom.toml"
+    path.write_text(text.replace("[[escalation.levels]]", "# support → engineer → management\n[[escalation.levels]]", 1), encoding="utf-8")
+    lines = bare_cli.ok("policy", "check", str(path)).stdout.splitlines()
+    assert [line for line in lines if "comment" in line] == [
+        f"{path}:{text[: text.index('[[escalation.levels]]')].count(chr(10)) + 2}: warning: escalation.levels: the comment on line "
+        f"{text[: text.index('[[escalation.levels]]')].count(chr(10)) + 1} names a level 'management' that is not defined, so no ticket "
+        "can reach it; define it in [[escalation.levels]] or correct the comment"
+    ]
+    # A chain of levels the policy defines, and arrows that are not about levels, say nothing.
+    path.write_text(text.replace("[[escalation.levels]]", "# support → engineer; ticket -> email\n[[escalation.levels]]", 1), encoding="utf-8")
+    assert not [line for line in bare_cli.ok("policy", "check", str(path)).stdout.splitlines() if "comment" in line]
