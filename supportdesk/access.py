@@ -21,7 +21,9 @@ PREFIX_LENGTH = 10
 HOLDER_KINDS = ("agent", "reseller", "customer")
 
 # Ticket fields only agents see.
-AGENT_ONLY_FIELDS = ("assignee", "escalation_level", "flags", "due_at", "policy_version", "risk_at", "updated_at")
+AGENT_ONLY_FIELDS = (
+    "assignee", "escalation_level", "flags", "due_at", "policy_version", "risk_at", "updated_at", "respond_breached_at", "resolve_breached_at",
+)
 # What a public event's details may say (the rest — intake flags, SLA sources, breaches,
 # assignees — is the agents' side).
 PUBLIC_DETAILS = ("before", "after", "reason", "of", "ref", "resumed", "reopened", "internal", "length", "first_response")

@@ -226,3 +226,27 @@ def test_show_lists_the_fields_the_department_asks_for_and_those_missing(tmp_pat
     assert "hosting_account or domain or panel_user  (--field NAME=VALUE)" in cli.ok("show", str(bare), now=SETUP).stdout
     full = int(cli.ok("file", "-s", "Mail down", "-b", "550", "-c", "ada@example.com", "--field", "domain=ada.example", now=SETUP).stdout)
     assert cli.json("show", str(full), now=SETUP)["missing_fields"] == []
+
+
+def test_a_ticket_ended_for_abuse_stays_ended_and_the_banned_cannot_write(tmp_path, frozen_clock):
+    cli = desk_of(tmp_path, "kristalium")
+    cli.ok("customer", "add", "rude@example.com", now=SETUP)
+    ticket = int(cli.ok("file", "-s", "You idiots", "-b", "fix it, idiot", "-c", "rude@example.com", now=SETUP).stdout)
+    rude = token(cli, "--customer", "rude@example.com")
+    cli.ok("terminate", str(ticket), now="2026-11-20T10:05")  # Kristalium bans the requester too
+    cli.refused(1, "you (rude@example.com) are banned from support", "reply", str(ticket), "-m", "sorry", env=rude)
+    cli.refused(1, "banned from support", "reopen", str(ticket), env=rude)
+    cli.ok("customer", "unban", "rude@example.com", now="2026-11-20T10:10")
+    cli.refused(1, f"ticket #{ticket} was closed for abuse", "reply", str(ticket), "-m", "sorry", env=rude)
+
+
+def test_a_token_holder_sees_no_on_call_rota_and_cannot_backdate(acme):
+    cli, reseller = acme
+    for args in (["oncall", "now"], ["oncall", "schedule"]):
+        cli.refused(1, "only the desk's agents may", *args, env=reseller)
+    cli.refused(1, "is for the desk's agents", "status", now=SETUP, env=reseller)
+    from supportdesk import Desk
+
+    with Desk.connect(cli.path, token=reseller["SUPPORTDESK_TOKEN"]) as desk:
+        with pytest.raises(Exception, match="for the desk's agents"):
+            desk.at(FROZEN - timedelta(days=1)).reply(1, "backdated")

@@ -28,7 +28,7 @@ class Desk(Fines, Tickets, Escalation, OnCallAdmin, People, PolicyAdmin, Access)
 # read and write to the actor. Every other public use case is for the desk's agents:
 # guarded below, so that a use case added later is agent-only unless listed here.
 SCOPED_USE_CASES = frozenset(
-    {"ticket", "list_tickets", "filter", "log", "file_ticket", "reply", "close_tickets", "bulk_close", "reopen", "status", "time", "at", "close"}
+    {"ticket", "list_tickets", "filter", "log", "file_ticket", "reply", "close_tickets", "bulk_close", "reopen", "status", "at", "close"}
 )
 
 

@@ -111,7 +111,7 @@ class Access(DeskContext):
         self._require_admin("revoke tokens")
         text = which.strip()
         with self._transaction():
-            rows = self.store.rows("tokens", id=int(text)) if text.isdigit() else self.store.rows("tokens", prefix=text)
+            rows = self.store.rows("tokens", id=int(text)) if text.isdigit() and len(text) < 19 else self.store.rows("tokens", prefix=text)
             if not rows:
                 raise NotFound(f"no token {text!r}; `supportdesk token list` shows the ids and prefixes")
             row = rows[0]

@@ -87,6 +87,8 @@ def token_actor(store: Store, token: str, now: datetime) -> Actor:
         return Actor("agent", agent["login"], agent["id"], agent["role"])
     customer = store.customer_by_id(row["customer_id"])
     assert customer is not None, "a token's customer is kept (customers are never deleted)"
+    if customer["kind"] != row["holder_kind"]:  # e.g. a customer since made a reseller: no wider scope
+        raise Refused(f"the token {row['prefix']}… was issued to {customer['email']} as a {row['holder_kind']}, which it no longer is; {how}")
     return Actor(customer["kind"], customer["email"], customer["id"])
 
 
@@ -367,8 +369,11 @@ class DeskContext:
         )
 
     def at(self, now: datetime) -> Self:
-        """The same desk and actor acting at another instant (pinned)."""
-        return type(self)(self.store, self.policy, self.actor, now, self._policy_version, clock=self._clock)
+        """The same desk and actor acting at another instant (pinned; a token holder's
+        writes there are refused, as with --now)."""
+        desk = type(self)(self.store, self.policy, self.actor, now, self._policy_version, clock=self._clock)
+        desk.by_token = self.by_token
+        return desk
 
     def acting_as(self, login: str) -> Self:
         """The same desk at the same instant, acting as another agent of it."""

@@ -22,7 +22,7 @@ class Escalation(DeskContext):
     def _staffing(self) -> Staffing:
         """Who answers each escalation level now, the agents, and their open tickets:
         read once per use case, however many tickets it touches."""
-        duties = {d.layer: d for d in self.time().oncall().at(self.now)} if self.policy.layers else {}
+        duties = {d.layer: d for d in self._time().oncall().at(self.now)} if self.policy.layers else {}
 
         def on_duty(layers: tuple[str, ...] | None) -> tuple[str, ...]:
             names = layers if layers is not None else tuple(duties)
@@ -83,7 +83,7 @@ class Escalation(DeskContext):
         scope = dict(department=department, assignee_id=assignee_id, unassigned=unassigned, due_before=due_before, filed_by=self.as_of)
         rows = self.store.queue(limit=limit, order=self.policy.queue_order, **scope)
         counts = self.store.queue_counts(self.now_text, **scope)
-        duties = self.time().oncall().at(self.now) if self.policy.layers else []
+        duties = self._time().oncall().at(self.now) if self.policy.layers else []
         return Triage(annotate(rows, self.now), counts, duties, self.now)
 
     def _level_index(self, name: str) -> int:

@@ -62,7 +62,7 @@ class Fines(Tickets):
         """Mark a violation's fine paid (admins only); unpaid fines may suspend filing."""
         self._require_admin("mark fines paid")
         with self._transaction():
-            rows = self.store.rows("violations", id=violation_id)
+            rows = self.store.rows("violations", id=violation_id) if 0 < violation_id < 2**63 else []
             if not rows:
                 raise NotFound(f"no violation {violation_id}; `supportdesk violation list` shows them")
             row = rows[0]

@@ -55,7 +55,11 @@ class OnCallAdmin(DeskContext):
     """Calendars and on-call of the policy, and the overrides stored in the desk."""
 
     def time(self) -> TimeDesk:
-        """Calendars and on-call of this desk's policy, with its overrides."""
+        """Calendars and on-call of this desk's policy, with its overrides (the agents'
+        side: who is on duty when)."""
+        return self._time()
+
+    def _time(self) -> TimeDesk:
         from supportdesk.oncall import Override
 
         overrides = tuple(

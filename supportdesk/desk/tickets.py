@@ -161,7 +161,12 @@ class Tickets(DeskContext):
 
     def list_tickets(self, flt: Filter) -> tuple[list[dict[str, Any]], int]:
         """Tickets matching `flt` as JSON, and how many match in all."""
-        flt = flt.replace(scope=self.actor.scope) if flt.scope != self.actor.scope else flt
+        if flt.scope != self.actor.scope:
+            import dataclasses
+
+            flt = dataclasses.replace(flt, scope=self.actor.scope)
+        if not self.actor.is_agent and (flt.assignee or flt.unassigned or flt.sort == "updated"):
+            raise Refused("only the desk's agents may list tickets by assignee or by when they were last updated")
         rows = self.store.find_tickets(flt)
         total = len(rows) if not flt.limit or len(rows) < flt.limit else self.store.count_tickets(flt)
         shape = ticket_json if self.actor.is_agent else (lambda row: public_ticket(ticket_json(row)))
@@ -404,6 +409,7 @@ class Tickets(DeskContext):
         again; on a resolved or closed one it reopens the ticket, within the window."""
         from supportdesk import sla
 
+        self._check_standing(row)
         self._check_order(row)
         values: dict[str, Any] = {}
         details: dict[str, Any] = {"internal": False, "length": len(body)}
@@ -522,9 +528,21 @@ class Tickets(DeskContext):
             self.store.apply(self._reopen_change(row))
         return self.ticket(ticket_id)
 
+    def _check_standing(self, row: dict[str, Any]) -> None:
+        """A reseller or customer may not take up a ticket the desk ended for abuse, nor
+        reply at all while banned or suspended."""
+        if self.actor.is_agent:
+            return
+        customer = self.store.customer_by_id(self.actor.id) if self.actor.id is not None else None
+        if customer is not None and customer["status"] != "active":
+            raise Refused(f"you ({self.actor.name}) are {customer['status']} from support; contact the desk's admins")
+        if row["close_reason"] == "abuse":
+            raise Refused(f"ticket #{row['id']} was closed for abuse and cannot be taken up again")
+
     def _reopen_change(self, row: dict[str, Any]) -> TicketChange:
         from supportdesk import sla
 
+        self._check_standing(row)
         ticket_id = row["id"]
         transition(ticket_id, row["status"], Action.REOPEN)
         self._check_order(row)
