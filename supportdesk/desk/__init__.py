@@ -12,6 +12,7 @@ from typing import Any
 from supportdesk.desk.access import Access
 from supportdesk.desk.context import Clock, DeskContext, StoredHolidays, resolve_now
 from supportdesk.desk.escalation import Escalation
+from supportdesk.desk.filing import Filing
 from supportdesk.desk.fines import Fines
 from supportdesk.desk.oncall import OnCallAdmin, TimeDesk
 from supportdesk.desk.people import AGENT_ROLES, People
@@ -20,7 +21,7 @@ from supportdesk.desk.tickets import CloseOutcome, TicketDraft, Tickets
 from supportdesk.triage import Triage
 
 
-class Desk(Fines, Tickets, Escalation, OnCallAdmin, People, PolicyAdmin, Access):
+class Desk(Fines, Filing, Tickets, Escalation, OnCallAdmin, Access, People, PolicyAdmin):
     """An open desk acting for one actor at one instant: every use case of the service."""
 
 

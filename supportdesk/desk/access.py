@@ -12,7 +12,7 @@ from supportdesk.access import (
     public_ticket,
     token_hash,
 )
-from supportdesk.desk.context import DeskContext
+from supportdesk.desk.people import People
 from supportdesk.errors import InvalidInput, NotFound, Refused
 from supportdesk.model import ACTIVE_STATUSES, ticket_json
 from supportdesk.query import Filter, check_email
@@ -22,7 +22,7 @@ from supportdesk.timetext import parse_duration, to_utc_text
 MAX_TOKEN_DAYS = 3660
 
 
-class Access(DeskContext):
+class Access(People):
     """Tokens, and the reseller's or customer's own view."""
 
     # ---- tokens ------------------------------------------------------------------------
@@ -35,21 +35,13 @@ class Access(DeskContext):
                 raise NotFound(f"no active agent {name.strip()!r}; `supportdesk agent list` shows them")
             return {"holder_kind": "agent", "agent_id": agent["id"], "holder": agent["login"]}
         if kind == "reseller":
-            found = self.find_reseller(name)
+            found = self._reseller_row(name)
             return {"holder_kind": "reseller", "customer_id": found["id"], "holder": found["email"]}
         customer = self.store.customer_by_email(check_email(name))
         if customer is None or customer["kind"] != "customer":
             hint = "it is a reseller: use --reseller" if customer else "add them with `supportdesk customer add EMAIL`"
             raise NotFound(f"no customer {name.strip()}; {hint}")
         return {"holder_kind": "customer", "customer_id": customer["id"], "holder": customer["email"]}
-
-    def find_reseller(self, name: str) -> dict[str, Any]:
-        """A reseller by e-mail or name (case-insensitive), or NotFound listing how to add one."""
-        wanted = name.strip().lower()
-        for row in self.store.rows("customers", order="email", kind="reseller"):
-            if wanted in (row["email"].lower(), (row["name"] or "").lower()):
-                return row
-        raise NotFound(f"no reseller {name.strip()!r}; `supportdesk reseller list` shows them, `supportdesk reseller add` adds one")
 
     def issue_token(self, kind: str, name: str, expires: str | None = None) -> dict[str, Any]:
         """A new token for an agent, reseller or customer (admins only); the token itself

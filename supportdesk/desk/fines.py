@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportdesk.desk.tickets import Tickets
+from supportdesk.desk.filing import Filing
 from supportdesk.errors import InvalidInput, NotFound, Refused
 from supportdesk.model import CloseReason
 from supportdesk.query import check_email
 from supportdesk.text import check_line
 
 
-class Fines(Tickets):
+class Fines(Filing):
     """Terminating abusive tickets; violations and fines."""
 
     def terminate(self, ticket_id: int, *, ban: bool = False) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from supportdesk.store.sqlite_queries import (
     count_matching,
     filter_where,
     queue_filters,
+    scope_conditions,
     search_query,
     walk_search,
 )
@@ -395,11 +396,9 @@ class Store(SqlitePeople, SqliteMaintenance):
     def ticket(self, ticket_id: int, scope: Scope | None = None) -> dict[str, Any]:
         """The joined row of one ticket, or NotFound (also outside `scope`)."""
         where, params = " WHERE t.id = ?", [ticket_id]
-        if scope is not None:
-            for column in ("reseller_id", "customer_id"):
-                if getattr(scope, column) is not None:
-                    where += f" AND t.{column} = ?"
-                    params.append(getattr(scope, column))
+        for condition, values in scope_conditions(scope):
+            where += f" AND {condition}"
+            params += values
         row = self.conn.execute(TICKET_SELECT + where, params).fetchone()
         if row is None:
             raise NotFound(f"no ticket #{ticket_id}; `supportdesk list` shows the tickets there are")
@@ -474,11 +473,10 @@ class Store(SqlitePeople, SqliteMaintenance):
         sql = f"SELECT * FROM events WHERE 1{only} ORDER BY id DESC"
         params: list[Any] = []
         if scope is not None:
-            column = "reseller_id" if scope.reseller_id is not None else "customer_id"
-            sql = (
-                f"SELECT e.* FROM events e WHERE e.ticket_id IN (SELECT id FROM tickets WHERE {column} = ?){only} ORDER BY e.id DESC"
-            )
-            params.append(getattr(scope, column))
+            within = scope_conditions(scope, table="")
+            tickets = " AND ".join(condition for condition, _ in within)
+            sql = f"SELECT e.* FROM events e WHERE e.ticket_id IN (SELECT id FROM tickets WHERE {tickets}){only} ORDER BY e.id DESC"
+            params += [value for _, values in within for value in values]
         if limit:
             sql += " LIMIT ?"
             params.append(limit)

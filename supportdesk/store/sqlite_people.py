@@ -83,12 +83,11 @@ class SqlitePeople:
 
     def status_counts(self, scope: Scope | None, filed_by: str | None = None) -> dict[str, int]:
         """How many tickets of a scope (None: the desk) are in each status."""
-        where, params = [], []
-        if scope is not None:
-            for column in ("reseller_id", "customer_id"):
-                if getattr(scope, column) is not None:
-                    where.append(f"{column} = ?")
-                    params.append(getattr(scope, column))
+        from supportdesk.store.sqlite_queries import scope_conditions
+
+        within = scope_conditions(scope, table="")
+        where = [condition for condition, _ in within]
+        params: list[Any] = [value for _, values in within for value in values]
         if filed_by is not None:
             where.append("created_at <= ?")
             params.append(filed_by)

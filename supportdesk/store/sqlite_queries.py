@@ -17,6 +17,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from supportdesk.model import Scope
     from supportdesk.query import Filter
     from supportdesk.store.protocol import QueueScope
 
@@ -115,6 +116,14 @@ def _spelled(conn: sqlite3.Connection, word: str) -> str | None:
     return "(" + " OR ".join(f'"{t}"' for t in (low, *longer)) + ")"
 
 
+def scope_conditions(scope: Scope | None, table: str = "t") -> list[tuple[str, list[Any]]]:
+    """The conditions that keep a reseller's or customer's tickets (none for the whole desk)."""
+    if scope is None:
+        return []
+    prefix = f"{table}." if table else ""
+    return [(f"{prefix}{column} = ?", [getattr(scope, column)]) for column in ("reseller_id", "customer_id") if getattr(scope, column) is not None]
+
+
 def _conditions(flt: Filter, search: str | None) -> list[tuple[str, list[Any]]]:
     """Each condition of a Filter on the ticket row, with its parameters; the search (as
     the FTS5 query `search`) last, when given."""
@@ -124,11 +133,7 @@ def _conditions(flt: Filter, search: str | None) -> list[tuple[str, list[Any]]]:
     for column, values in (("t.status", flt.statuses), ("t.priority", flt.priorities), ("t.department", flt.departments)):
         if values:
             found.append((f"{column} IN ({', '.join('?' for _ in values)})", list(values)))
-    if flt.scope is not None:  # whose tickets the actor may see at all
-        if flt.scope.reseller_id is not None:
-            found.append(("t.reseller_id = ?", [flt.scope.reseller_id]))
-        if flt.scope.customer_id is not None:
-            found.append(("t.customer_id = ?", [flt.scope.customer_id]))
+    found.extend(scope_conditions(flt.scope))  # whose tickets the actor may see at all
     if flt.customer:  # e-mail addresses and logins are unique: one id or none
         found.append(("t.customer_id = (SELECT id FROM customers WHERE email = ? COLLATE NOCASE)", [flt.customer]))
     if flt.unassigned:
