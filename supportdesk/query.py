@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from supportdesk.errors import InvalidInput
 from supportdesk.frozen import Record, record
 from supportdesk.model import Scope, parse_statuses
-from supportdesk.text import check_no_nul, inert
+from supportdesk.text import check_line, check_no_nul, inert
 from supportdesk.timetext import parse_instant, to_utc_text
 
 SORTS = ("newest", "oldest", "updated", "id")
@@ -33,6 +33,14 @@ class Filter(Record):
     sort: str = "newest"
     as_of: str | None = None  # a what-if view: only tickets filed at or before this instant
     scope: Scope | None = None  # the actor's tickets only (resellers, customers); None: all
+    filed_before: str | None = None  # --older-than, as an instant
+    idle_since: str | None = None  # --idle-for: no public message at or after this instant
+    breached: bool | None = None
+    breached_at: str | None = None  # the instant "overdue now" is judged at
+    reseller: str | None = None  # e-mail or name
+    package: str | None = None  # "" for customers without one
+    flag: str | None = None
+    categories: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -49,8 +57,28 @@ class Filter(Record):
                 self.created_after,
                 self.created_before,
                 self.search,
+                self.filed_before,
+                self.idle_since,
+                self.breached is not None,
+                self.reseller,
+                self.package is not None,
+                self.flag,
+                self.categories,
             )
         )
+
+
+def _duration(text: str, option: str) -> timedelta:
+    """A positive duration for an option such as --idle-for."""
+    from supportdesk.timetext import parse_duration
+
+    try:
+        lasts = parse_duration(text)
+    except InvalidInput as error:
+        raise InvalidInput(f"{option}: {error}") from None
+    if lasts.total_seconds() <= 0:
+        raise InvalidInput(f"{option} must be longer than nothing, e.g. 14d")
+    return lasts
 
 
 def split_names(text: str | None, option: str = "") -> tuple[str, ...]:
@@ -125,6 +153,14 @@ def build_filter(
     limit: int | None = None,
     sort: str = "newest",
     scope: Scope | None = None,
+    older_than: str | None = None,
+    idle_for: str | None = None,
+    breached: str | None = None,
+    reseller: str | None = None,
+    package: str | None = None,
+    flag: str | None = None,
+    category: str | None = None,
+    packages_known: tuple[str, ...] = (),
 ) -> Filter:
     """Validate the text options of `list`/`close` into a Filter."""
     statuses = tuple(s.value for s in parse_statuses(status)) if status else ()
@@ -151,7 +187,25 @@ def build_filter(
         raise InvalidInput("--search is empty; give the words to look for")
     if search is not None:
         check_no_nul(search, "--search")
+    ago = {name: to_utc_text(now - _duration(text, f"--{name.replace('_', '-')}")) for name, text in (("older_than", older_than), ("idle_for", idle_for)) if text}
+    was_breached = None
+    if breached is not None:
+        answer = breached.strip().lower()
+        if answer not in ("yes", "no", "true", "false"):
+            raise InvalidInput(f"--breached takes yes or no, not {quoted(breached)}")
+        was_breached = answer in ("yes", "true")
+    wanted_package = None
+    if package is not None:
+        wanted_package = "" if package.strip().lower() == "none" else check_names("package", (package,), packages_known)[0]
     return Filter(
+        filed_before=ago.get("older_than"),
+        idle_since=ago.get("idle_for"),
+        breached=was_breached,
+        breached_at=to_utc_text(now),
+        reseller=check_line(reseller, "--reseller", limit=200) if reseller is not None else None,
+        package=wanted_package,
+        flag=check_line(flag, "--flag", limit=200).lower() if flag is not None else None,
+        categories=tuple(n.lower() for n in split_names(category, "--category")),
         ids=ids,
         statuses=statuses,
         priorities=check_names("priority", split_names(priority, "--priority"), priorities_known),

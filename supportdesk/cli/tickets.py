@@ -78,6 +78,13 @@ FILTER_OPTIONS: dict[str, tuple[str, str, str]] = {
     "created_after": ("INSTANT", "Filed at or after this instant.", "Filter: filed at or after."),
     "created_before": ("INSTANT", "Filed before this instant.", "Filter: filed before."),
     "search": ("TEXT", "Words in the subject or description.", "Filter: words in subject or description."),
+    "older_than": ("DURATION", "Filed more than this long ago, e.g. 30d.", "Filter: filed more than this long ago."),
+    "idle_for": ("DURATION", "No public message for this long (nor filed in it), e.g. 14d.", "Filter: no public message for this long."),
+    "breached": ("yes|no", "Whose response or resolution target was missed (or is overdue now).", "Filter: breached or not."),
+    "reseller": ("RESELLER", "A reseller's tickets (its e-mail or name).", "Filter: a reseller's tickets."),
+    "package": ("NAME", "Tickets of customers with this SLA package ('none': without one).", "Filter: customers' package."),
+    "flag": ("FLAG", "Tickets the intake flagged so, e.g. missing-info or possible-duplicate.", "Filter: an intake flag."),
+    "category": ("NAMES", "Categories, comma-separated.", "Filter: categories."),
 }
 
 # The filter options' values by name (None where not given), as `desk.filter` takes them.

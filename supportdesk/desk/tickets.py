@@ -140,6 +140,7 @@ class Tickets(DeskContext):
             me=self.actor.name,
             as_of=self.as_of,
             scope=self.actor.scope,
+            packages_known=tuple(p.name for p in self.policy.packages),
             **options,
         )
 

@@ -141,8 +141,37 @@ def _conditions(flt: Filter, search: str | None) -> list[tuple[str, list[Any]]]:
     elif flt.assignee:
         found.append(("t.assignee_id = (SELECT id FROM agents WHERE login = ?)", [flt.assignee]))
     found.extend(_created_conditions(flt))
+    found.extend(_more_conditions(flt))
     if search:
         found.append((SEARCH, [search]))
+    return found
+
+
+def _more_conditions(flt: Filter) -> list[tuple[str, list[Any]]]:
+    """The conditions of --older-than, --idle-for, --breached, --reseller, --package,
+    --flag and --category."""
+    found: list[tuple[str, list[Any]]] = []
+    if flt.filed_before:
+        found.append(("t.created_at < ?", [flt.filed_before]))
+    if flt.idle_since:
+        found.append((
+            "t.created_at < ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.internal = 0 AND m.at >= ?)",
+            [flt.idle_since, flt.idle_since],
+        ))
+    if flt.breached is not None:
+        missed = "(t.respond_breached_at IS NOT NULL OR t.resolve_breached_at IS NOT NULL OR (t.due_at IS NOT NULL AND t.due_at < ?))"
+        found.append((missed if flt.breached else f"NOT {missed}", [flt.breached_at]))
+    if flt.reseller:
+        found.append((
+            "t.reseller_id IN (SELECT id FROM customers WHERE kind = 'reseller' AND (email = ? COLLATE NOCASE OR name = ? COLLATE NOCASE))",
+            [flt.reseller, flt.reseller],
+        ))
+    if flt.package is not None:
+        found.append(("t.customer_id IN (SELECT id FROM customers WHERE coalesce(package, '') = ?)", [flt.package]))
+    if flt.flag:
+        found.append(("EXISTS (SELECT 1 FROM json_each(t.flags) f WHERE f.value = ? OR f.value LIKE ? || ':%')", [flt.flag, flt.flag]))
+    if flt.categories:
+        found.append((f"t.category IN ({', '.join('?' for _ in flt.categories)})", list(flt.categories)))
     return found
 
 
