@@ -43,7 +43,8 @@ def store(tmp_path_factory):
     opened.close()
 
 
-def naive(store: Store, now: str, scope: dict) -> tuple[list[dict], dict[str, int]]:
+def kept_rows(store: Store, scope: dict) -> list[dict]:
+    """The open tickets a queue scope keeps, read naively."""
     rows = [dict(r) for r in store.conn.execute("SELECT * FROM tickets ORDER BY id")]
 
     def kept(r):
@@ -56,7 +57,11 @@ def naive(store: Store, now: str, scope: dict) -> tuple[list[dict], dict[str, in
             and (not scope.get("due_before") or (r["due_at"] is not None and r["due_at"] <= scope["due_before"]))
         )
 
-    open_rows = [r for r in rows if kept(r)]
+    return [r for r in rows if kept(r)]
+
+
+def naive(store: Store, now: str, scope: dict) -> tuple[list[dict], dict[str, int]]:
+    open_rows = kept_rows(store, scope)
     due = sorted((r for r in open_rows if r["due_at"]), key=lambda r: (r["due_at"], r["priority_rank"], r["created_at"]))
     rest = sorted((r for r in open_rows if not r["due_at"]), key=lambda r: (r["priority_rank"], r["created_at"]))
     counts = {
@@ -93,3 +98,47 @@ def test_the_queue_and_its_counts_are_those_of_the_rows(store, scope, now, limit
     # Tickets alike in deadline, rank and filing instant may come in either order.
     assert [order(r) for r in found] == [order(r) for r in expected[:limit]]
     assert len({r["id"] for r in found}) == len(found) and {r["id"] for r in found} <= {r["id"] for r in expected}
+
+
+def by_priority(row: dict) -> tuple:
+    return (row["priority_rank"], row["due_at"] is None, row["due_at"] or "", row["created_at"])
+
+
+# ---- the priority order (`[triage] order = "priority"`) -------------------------------------
+
+
+def by_priority_rows(store: Store, scope: dict) -> list[dict]:
+    return sorted(kept_rows(store, scope), key=by_priority)
+
+
+@settings(max_examples=100, deadline=None)
+@given(scope=scopes, limit=st.integers(1, 320))
+def test_the_priority_queue_is_that_of_the_rows(store, scope, limit):
+    expected = by_priority_rows(store, scope)
+    found = store.queue(limit=limit, order="priority", **scope)
+    # Tickets alike in rank, deadline and filing instant may come in either order.
+    assert [by_priority(r) for r in found] == [by_priority(r) for r in expected[:limit]]
+    assert len({r["id"] for r in found}) == len(found) and {r["id"] for r in found} <= {r["id"] for r in expected}
+
+
+@pytest.mark.parametrize("order", ["deadline", "priority"])
+@pytest.mark.parametrize("scope", [{}, {"department": "billing"}, {"assignee_id": 1}, {"unassigned": True}, {"due_before": STAMPS[5]}])
+def test_the_queue_walks_an_index_in_its_order_without_sorting(store, order, scope):
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        store.queue(limit=50, order=order, filed_by=STAMPS[-1], **scope)
+    finally:
+        store.conn.set_trace_callback(None)
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert queries
+    for sql in queries:
+        if order == "deadline" and "due_at IS NULL" in sql:
+            continue  # the tail of tickets without a running deadline (few): sorted as it always was
+        plan = " / ".join(row[-1] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "TEMP B-TREE" not in plan and "INDEX tickets_triage" in plan, plan
+
+
+def test_an_unknown_order_is_refused_by_the_store(store):
+    with pytest.raises(ValueError, match="unknown queue order 'age'"):
+        store.queue(limit=5, order="age")

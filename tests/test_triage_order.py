@@ -4,14 +4,10 @@ of the queue; the default order is the deadline's. The store walks an index eith
 
 from __future__ import annotations
 
-import random
 
 import pytest
 from conftest import EXAMPLES, Cli, api, new_desk
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from supportdesk.store import Store
 
 INTROSERV = EXAMPLES / "introserv.toml"
 CUSTOMER = "ops@example.com"
@@ -162,100 +158,3 @@ def test_the_table_and_the_watch_show_the_priority_order(queue, monkeypatch):
     watched = cli("triage", "--watch", "--limit", "3", now=NOW, env={"COLUMNS": "160"})
     assert watched.exit_code == 0, watched.output
     assert rows(watched.stdout) == order[:3]
-
-
-# ---- the store: the priority order against a naive reading of the rows --------------------
-
-STAMPS = tuple(f"2026-11-{d:02d}T{h:02d}:00:00Z" for d in (10, 15, 19, 20, 21, 25) for h in (0, 12))
-ACTIVE = ("new", "open", "pending")
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    rng = random.Random(17)
-    opened = Store.create(tmp_path_factory.mktemp("order") / "d.db")
-    with opened.transaction():
-        opened.bulk_insert_customers([{"id": 1, "email": "a@example.com", "created_at": STAMPS[0]}])
-        for login in ("ayse", "burak"):
-            opened.insert_agent({"login": login, "created_at": STAMPS[0]})
-
-        def rows():
-            for i in range(1, 301):
-                status = rng.choice((*ACTIVE, "resolved", "closed"))
-                due = rng.choice((None, *STAMPS)) if status in ACTIVE else None
-                yield {
-                    "id": i, "subject": "s", "body": "b", "status": status, "priority": "normal",
-                    "priority_rank": rng.randrange(1, 4), "department": rng.choice(("technical", "billing")),
-                    "channel": "ticket", "customer_id": 1, "assignee_id": rng.choice((None, None, 1, 2)),
-                    "created_at": rng.choice(STAMPS), "updated_at": STAMPS[-1], "due_at": due,
-                    "risk_at": None if due is None else rng.choice([s for s in STAMPS if s <= due]),
-                }
-
-        opened.bulk_insert_tickets(rows())
-    yield opened
-    opened.close()
-
-
-def by_priority(row: dict) -> tuple:
-    return (row["priority_rank"], row["due_at"] is None, row["due_at"] or "", row["created_at"])
-
-
-def naive(store: Store, scope: dict) -> list[dict]:
-    rows = [dict(r) for r in store.conn.execute("SELECT * FROM tickets ORDER BY id")]
-
-    def kept(r):
-        return (
-            r["status"] in ACTIVE
-            and (not scope.get("filed_by") or r["created_at"] <= scope["filed_by"])
-            and (not scope.get("department") or r["department"] == scope["department"])
-            and (not scope.get("unassigned") or r["assignee_id"] is None)
-            and (scope.get("unassigned") or scope.get("assignee_id") is None or r["assignee_id"] == scope["assignee_id"])
-            and (not scope.get("due_before") or (r["due_at"] is not None and r["due_at"] <= scope["due_before"]))
-        )
-
-    return sorted((r for r in rows if kept(r)), key=by_priority)
-
-
-scopes = st.fixed_dictionaries(
-    {},
-    optional={
-        "department": st.sampled_from(("technical", "billing")),
-        "assignee_id": st.sampled_from((1, 2, 3)),
-        "unassigned": st.booleans(),
-        "due_before": st.sampled_from(STAMPS),
-        "filed_by": st.sampled_from(STAMPS),
-    },
-)
-
-
-@settings(max_examples=100, deadline=None)
-@given(scope=scopes, limit=st.integers(1, 320))
-def test_the_priority_queue_is_that_of_the_rows(store, scope, limit):
-    expected = naive(store, scope)
-    found = store.queue(limit=limit, order="priority", **scope)
-    # Tickets alike in rank, deadline and filing instant may come in either order.
-    assert [by_priority(r) for r in found] == [by_priority(r) for r in expected[:limit]]
-    assert len({r["id"] for r in found}) == len(found) and {r["id"] for r in found} <= {r["id"] for r in expected}
-
-
-@pytest.mark.parametrize("order", ["deadline", "priority"])
-@pytest.mark.parametrize("scope", [{}, {"department": "billing"}, {"assignee_id": 1}, {"unassigned": True}, {"due_before": STAMPS[5]}])
-def test_the_queue_walks_an_index_in_its_order_without_sorting(store, order, scope):
-    statements: list[str] = []
-    store.conn.set_trace_callback(statements.append)
-    try:
-        store.queue(limit=50, order=order, filed_by=STAMPS[-1], **scope)
-    finally:
-        store.conn.set_trace_callback(None)
-    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert queries
-    for sql in queries:
-        if order == "deadline" and "due_at IS NULL" in sql:
-            continue  # the tail of tickets without a running deadline (few): sorted as it always was
-        plan = " / ".join(row[-1] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
-        assert "TEMP B-TREE" not in plan and "INDEX tickets_triage" in plan, plan
-
-
-def test_an_unknown_order_is_refused_by_the_store(store):
-    with pytest.raises(ValueError, match="unknown queue order 'age'"):
-        store.queue(limit=5, order="age")

@@ -52,7 +52,7 @@ def token_list(ctx: typer.Context, json_: JsonOption = False) -> None:
 
     def show(tokens: list[dict[str, Any]], zone: Any, now: Any) -> None:
         from supportdesk.cli.history import local_short
-        from supportdesk.cli.render import plain_table, print_view
+        from supportdesk.cli.render import print_rows
 
         rows = [
             [str(t["id"]), t["prefix"] + "…", t["holder"], t["state"], local_short(t["created_at"], zone, now), local_short(t["expires_at"], zone, now)]
@@ -61,26 +61,9 @@ def token_list(ctx: typer.Context, json_: JsonOption = False) -> None:
         if not rows:
             say("no tokens; `supportdesk token issue --reseller R` issues one")
             return
-        columns = _natural([("Id", True), ("Prefix", False), ("Holder", False), ("State", False), ("Issued", False), ("Expires", False)], rows)
-        print_view(lambda: plain_table(columns, rows), lambda width: _table(columns, rows))
+        print_rows([("Id", True), ("Prefix", False), ("Holder", False), ("State", False), ("Issued", False), ("Expires", False)], rows)
 
     desk_command(ctx, json_, lambda desk: desk.tokens(), show)
-
-
-def _natural(headers: list[tuple[str, bool]], rows: list[list[str]]) -> list[tuple[str, int, bool]]:
-    """Columns (header, width, right-justified) as wide as their widest cell, as rich sizes them."""
-    return [(name, max([len(name), *(len(r[i]) for r in rows)]), right) for i, (name, right) in enumerate(headers)]
-
-
-def _table(columns: list[tuple[str, int, bool]], rows: list[list[str]]) -> Any:
-    from rich.table import Table
-
-    table = Table(header_style="bold", box=None, pad_edge=False)
-    for name, _, right in columns:
-        table.add_column(name, no_wrap=name != "Subject", justify="right" if right else "left")
-    for row in rows:
-        table.add_row(*row)
-    return table
 
 
 @token_app.command("revoke")
@@ -113,7 +96,7 @@ def status(
 def _print_status(view: dict[str, Any], zone: Any, now: Any) -> None:
     """The concise view for people: one line per ticket, and the last public reply."""
     from supportdesk.cli.history import local_short
-    from supportdesk.cli.render import plain_table, print_view
+    from supportdesk.cli.render import print_rows
     from supportdesk.text import inert
 
     counts = view["counts"]
@@ -126,8 +109,7 @@ def _print_status(view: dict[str, Any], zone: Any, now: Any) -> None:
     if not rows:
         say(f"no {'' if view['finished_shown'] else 'active '}tickets ({summary})")
         return
-    columns = _natural([("#", True), ("State", False), ("Priority", False), ("Next answer due", False), ("Subject", False)], rows)
-    print_view(lambda: plain_table(columns, rows), lambda width: _table(columns, rows))
+    print_rows([("#", True), ("State", False), ("Priority", False), ("Next answer due", False), ("Subject", False)], rows, wraps="Subject")
     for t in tickets:
         reply = t["last_reply"]
         if reply is not None and len(tickets) == 1:

@@ -69,9 +69,8 @@ def violation_list(
     """List violations, oldest first."""
 
     def show(rows: list[dict[str, Any]], zone: Any, now: Any) -> None:
-        from supportdesk.cli.access import _natural, _table
         from supportdesk.cli.history import local_short
-        from supportdesk.cli.render import plain_table, print_view
+        from supportdesk.cli.render import print_rows
 
         if not rows:
             say("no violations")
@@ -80,7 +79,6 @@ def violation_list(
             [str(v["id"]), v["customer"], f"#{v['ticket']}" if v["ticket"] else "-", v["rule"], v["fine"] or "-", local_short(v["created_at"], zone, now), "paid" if v["paid_at"] else "unpaid"]
             for v in rows
         ]
-        columns = _natural([("Id", True), ("Customer", False), ("Ticket", False), ("Rule", False), ("Fine", False), ("When", False), ("State", False)], cells)
-        print_view(lambda: plain_table(columns, cells), lambda width: _table(columns, cells))
+        print_rows([("Id", True), ("Customer", False), ("Ticket", False), ("Rule", False), ("Fine", False), ("When", False), ("State", False)], cells)
 
     desk_command(ctx, json_, lambda desk: desk.violations(customer, unpaid=unpaid), show)

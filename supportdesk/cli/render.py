@@ -103,6 +103,24 @@ def print_view(plain_lines: Callable[[], list[str] | None], drawing: Callable[[i
     out.print(drawing(out.width))
 
 
+def print_rows(headers: list[tuple[str, bool]], rows: list[list[str]], wraps: str | None = None) -> None:
+    """A simple table for people: (header, right-justified) columns as wide as their widest
+    cell; only the column named `wraps` may wrap. Plain lines when piped, else rich."""
+    columns = [(name, max([len(name), *(len(r[i]) for r in rows)]), right) for i, (name, right) in enumerate(headers)]
+
+    def drawing(width: int) -> Any:
+        from rich.table import Table
+
+        table = Table(header_style="bold", box=None, pad_edge=False)
+        for name, _, right in columns:
+            table.add_column(name, no_wrap=name != wraps, justify="right" if right else "left")
+        for row in rows:
+            table.add_row(*row)
+        return table
+
+    print_view(lambda: plain_table(columns, rows), drawing)
+
+
 def piped_width() -> int:
     """The width rich gives a console that is not a terminal: COLUMNS, else 80."""
     import os

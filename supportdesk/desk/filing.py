@@ -139,7 +139,10 @@ class Filing(Tickets):
             intake.PastTicket(id=r["id"], subject=r["subject"], body=r["body"], status=r["status"], created_at=from_utc_text(r["created_at"]))
             for r in self.store.customer_tickets(customer["id"], since, ("subject", "body", "status", "created_at"))
         )
-        counts = {category: self.store.category_count(customer["id"], category)} if category else {}
+        scope = self.policy.scope
+        counted = {c for c, _ in scope.quotas} | ({scope.migration_category} if any(p.migrations is not None for p in self.policy.packages) else set())
+        # Only the categories a quota counts are counted (one indexed read, or none).
+        counts = {category: self.store.category_count(customer["id"], category)} if category in counted else {}
         return intake.History(recent=recent, category_counts=counts)
 
     def _record_refusal(self, verdict: Any, customer: dict[str, Any] | None, subject: str) -> None:
