@@ -67,8 +67,9 @@ def ticket_line(verb: str) -> Callable[[dict, Any, Any], None]:
     return show
 
 
-# The options that choose tickets by what they are, which `list` and `close` share:
-# name -> (metavar, its help in `list`, its help in `close`).
+# The options that choose tickets by what they are, which `list`, `close`, `assign` and
+# `export` share: name -> (metavar, its help in `list` and `export`, its help in the
+# commands that change tickets).
 FILTER_OPTIONS: dict[str, tuple[str, str, str]] = {
     "status": ("STATUSES", "new, open, pending, resolved, closed, or active (the first three); comma-separated.", "Filter: statuses, comma-separated."),
     "priority": ("NAMES", "Priorities, comma-separated.", "Filter: priorities."),
@@ -92,12 +93,12 @@ TicketFilters = dict[str, str | None]
 
 
 def with_filters(usage: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a command the filter options, with their help for `usage` ("list" or
-    "close"), where its parameter `filters: TicketFilters` stands; the command gets
-    their values as that one dict."""
+    """Give a command the filter options, with their help for `usage` (a reading command:
+    "list", "export"; a changing one: "close", "assign"), where its parameter
+    `filters: TicketFilters` stands; the command gets their values as that one dict."""
     import inspect
 
-    column = ("list", "close").index(usage) + 1
+    column = 1 if usage in ("list", "export") else 2
     options = [
         parameter(name, Annotated[str | None, typer.Option(metavar=spec[0], help=spec[column])], None)
         for name, spec in FILTER_OPTIONS.items()

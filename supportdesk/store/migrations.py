@@ -298,8 +298,43 @@ def m006_people(db: sqlite_utils.Database) -> None:
     )
 
 
+def m007_operations(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Bulk operations (close, assign, escalate --auto) and their undoing. The id is
+        -- the operation id every event of the command carries (events.operation).
+        CREATE TABLE operations (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,                        -- close | assign | escalate | undo
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,                          -- the instant it acted at
+            recorded_at TEXT,                          -- when it was really written
+            arguments TEXT NOT NULL DEFAULT '{}',      -- JSON: reason, to, filters, source
+            changed INTEGER NOT NULL,                  -- tickets changed
+            skipped INTEGER NOT NULL DEFAULT 0,
+            undoes TEXT REFERENCES operations(id),     -- for kind undo: the operation undone
+            undone_by TEXT REFERENCES operations(id)
+        );
+        CREATE INDEX operations_at ON operations(at);
+
+        -- A notice queued by an operation is withdrawn (never sent) when it is undone.
+        ALTER TABLE outbox ADD COLUMN operation TEXT;
+        ALTER TABLE outbox ADD COLUMN withdrawn_at TEXT;
+        CREATE INDEX outbox_operation ON outbox(operation) WHERE operation IS NOT NULL;
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
-MIGRATIONS = (m001_initial, m002_oncall_overrides, m003_sla, m004_event_audit, m005_compiled_policy, m006_people)
+MIGRATIONS = (
+    m001_initial,
+    m002_oncall_overrides,
+    m003_sla,
+    m004_event_audit,
+    m005_compiled_policy,
+    m006_people,
+    m007_operations,
+)
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
