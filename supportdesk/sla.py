@@ -180,6 +180,25 @@ def paused_open_seconds(calendars: Calendars, row: dict[str, Any], since: str, u
     return int(calendar.elapsed(from_utc_text(since), until).total_seconds())
 
 
+def clock_seconds(calendars: Calendars, row: dict[str, Any], clock: str, stopped_at: str) -> int:
+    """Open time a ticket's `respond` or `resolve` clock ran from filing to `stopped_at`,
+    in its own target's calendar (24/7 when it has no target); the resolution clock
+    leaves out its paused time (`paused_seconds`, which must already include a pause
+    that ends with the ticket)."""
+    target = json.loads(row.get("sla") or "{}").get(clock)
+    calendar = calendars(target["calendar"] if target else ALWAYS_OPEN)
+    seconds = int(calendar.elapsed(from_utc_text(row["created_at"]), from_utc_text(stopped_at)).total_seconds())
+    if clock == "resolve":
+        seconds -= int(row.get("paused_seconds") or 0)
+    return max(seconds, 0)
+
+
+def stopped_clocks(calendars: Calendars, row: dict[str, Any], clocks: Iterable[str], at: str) -> dict[str, int]:
+    """The `response_seconds` / `resolution_seconds` columns of the clocks a change stops."""
+    names = {"respond": "response_seconds", "resolve": "resolution_seconds"}
+    return {names[c]: clock_seconds(calendars, row, c, at) for c in clocks}
+
+
 def breaches(row: dict[str, Any], now_text: str, clocks: Iterable[str]) -> dict[str, str]:
     """The breach stamps a change settles: for each clock it stops or escalates
     (`respond`, `resolve`) whose deadline passed before `now_text` and is not stamped

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CLOSE_COLUMNS = (
     "status", "created_at", "updated_at", "first_response_at", "respond_by", "resolve_by", "due_at", "risk_at",
     "paused_at", "paused_seconds", "sla", "respond_breached_at", "resolve_breached_at", "resolved_at", "closed_at",
-    "close_reason", "customer_id", "subject", "duplicate_of",
+    "close_reason", "customer_id", "subject", "duplicate_of", "response_seconds", "resolution_seconds",
 )
 
 
@@ -248,6 +248,7 @@ class Tickets(DeskContext):
                     values |= breached
                     details["breached"] = breached
                 values |= self._clock_values(row, first_response_at=now, status=values.get("status", row["status"]))
+                values |= sla.stopped_clocks(self.calendars, row, ["respond"], now)
             event = self._event("reply", details)
         message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
         return self._change(row, values, [event], [message])
@@ -362,6 +363,7 @@ class Tickets(DeskContext):
             "resolved_at": None,
             "closed_at": None,
             "close_reason": None,
+            "resolution_seconds": None,  # the resolution clock runs again
         }
         if ended is not None:
             values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.calendars, row, ended, self.now)
@@ -455,6 +457,7 @@ class Tickets(DeskContext):
             stopped = (["respond"] if row["first_response_at"] is None else []) + (["resolve"] if before != Status.RESOLVED else [])
             breached = sla.breaches(row, now, stopped)
             values |= breached
+            values |= sla.stopped_clocks(self.calendars, row | values, stopped, now)
             if target is Status.RESOLVED:
                 values |= {"resolved_at": now, "close_reason": reason.value}
             else:

@@ -321,6 +321,13 @@ def m007_operations(db: sqlite_utils.Database) -> None:
         ALTER TABLE outbox ADD COLUMN operation TEXT;
         ALTER TABLE outbox ADD COLUMN withdrawn_at TEXT;
         CREATE INDEX outbox_operation ON outbox(operation) WHERE operation IS NOT NULL;
+
+        -- How long each clock ran, in its own target's calendar (business or 24/7 open
+        -- time; resolution without the paused time), stamped when the clock stopped, so
+        -- that reports never recompute an old month under a newer policy. NULL: not
+        -- stopped yet, or stopped before this column existed (reports compute those).
+        ALTER TABLE tickets ADD COLUMN response_seconds INTEGER;
+        ALTER TABLE tickets ADD COLUMN resolution_seconds INTEGER;
         """
     )
 
