@@ -474,9 +474,13 @@ class Calendar:
 
     def elapsed(self, a: datetime, b: datetime) -> timedelta:
         """Open time between two instants; negative when b is before a."""
-        ta, tb = a.timestamp(), b.timestamp()
-        self._cover(ta, tb)
-        return timedelta(seconds=self._open_before(tb) - self._open_before(ta))
+        return timedelta(seconds=self.elapsed_seconds(a.timestamp(), b.timestamp()))
+
+    def elapsed_seconds(self, ta: float, tb: float) -> float:
+        """Open seconds between two POSIX timestamps (elapsed, for many tickets at once)."""
+        if not (self._safe_lo <= ta < self._safe_hi and self._safe_lo <= tb < self._safe_hi):
+            self._cover(ta, tb)
+        return self._open_before(tb) - self._open_before(ta)
 
     def add(self, start: datetime, duration: timedelta, *, typed: str | None = None) -> datetime:
         """The latest instant by which `duration` of open time has passed since `start`.

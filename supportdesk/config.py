@@ -12,6 +12,9 @@ DB_ENV = "SUPPORTDESK_DB"
 TOKEN_ENV = "SUPPORTDESK_TOKEN"
 NOW_ENV = "SUPPORTDESK_NOW"
 USER_ENV = "SUPPORTDESK_USER"
+# The user's own settings file (TOML), e.g. `[bulk] confirm_above = 50`.
+CONFIG_ENV = "SUPPORTDESK_CONFIG"
+CONFIG_FILENAME = "config.toml"
 DB_FILENAME = "desk.db"
 
 
@@ -38,6 +41,51 @@ def locate_desk(option: str | None) -> DeskLocation:
     if env:
         return DeskLocation(Path(env).expanduser(), explicit=True)
     return DeskLocation(default_desk_path(), explicit=False)
+
+
+def user_config_path() -> Path:
+    """The user's settings file: `SUPPORTDESK_CONFIG`, else config.toml in the platform's
+    user config directory (it need not exist)."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("supportdesk", appauthor=False)) / CONFIG_FILENAME
+
+
+# The user settings there are: (table, key) -> (default, meaning).
+USER_SETTINGS: dict[tuple[str, str], tuple[int, str]] = {
+    ("bulk", "confirm_above"): (20, "close, assign and escalate --auto ask before changing more tickets than this (0: always ask)"),
+}
+
+
+def user_setting(table: str, key: str) -> int:
+    """A user setting from the settings file, or its default when the file or the key is
+    missing; a broken file or value is an error naming the file and the key."""
+    import tomllib
+
+    from supportdesk.errors import InvalidInput
+
+    default, meaning = USER_SETTINGS[(table, key)]
+    path = user_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return default
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"cannot read the settings file {path}: {getattr(error, 'strerror', None) or error}; fix or remove it") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"the settings file {path} is not valid TOML ({error}); fix or remove it") from None
+    section = data.get(table, {})
+    if not isinstance(section, dict):
+        raise InvalidInput(f"{path}: [{table}] must be a table; e.g. [{table}] {key} = {default}")
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{path}: {table}.{key} must be a whole number of 0 or more ({meaning}); e.g. {key} = {default}")
+    return value
 
 
 def current_login() -> str:

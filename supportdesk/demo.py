@@ -147,7 +147,7 @@ def _play(desk: Desk, data: dict[str, Any], script: Path, login: str, now: datet
             case "resume":
                 acting.resume(ticket_id)
             case "close":
-                acting.close_tickets([ticket_id], parse_close_reason(spec["reason"]))
+                acting.close_tickets([ticket_id], parse_close_reason(spec["reason"]), of=spec.get("of"))
             case "escalate":
                 acting.escalate(ticket_id, spec["to"], spec["reason"])
             case other:

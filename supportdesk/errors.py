@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     INVALID = 2  # usage or validation: bad option, bad date, bad policy file
     NOT_FOUND = 3  # no such ticket, customer, agent or desk
     UNAVAILABLE = 4  # the desk file is locked, unreadable or from a newer supportdesk
+    SKIPPED = 5  # a bulk operation left some of the tickets it was given as they were
     INTERNAL = 70  # a bug in supportdesk (EX_SOFTWARE): reported in one line, never a traceback
     INTERRUPTED = 130  # Ctrl-C
 

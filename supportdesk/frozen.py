@@ -18,15 +18,18 @@ class Record:
 
     _fields: tuple[tuple[str, Any, Any, bool], ...] = ()  # (name, default, factory, keyword-only)
     _compared: tuple[str, ...] = ()
+    _names: frozenset[str] = frozenset()
+
+    _positional: tuple[str, ...] = ()  # the names of the fields that may be given by position
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         spec = self._fields
-        positional = [f[0] for f in spec if not f[3]]
+        positional = self._positional
         if len(args) > len(positional):
             raise TypeError(f"{type(self).__name__}() takes {len(positional)} positional arguments, {len(args)} given")
         values = dict(zip(positional, args))
         for name, value in kwargs.items():
-            if name in values or all(name != f[0] for f in spec):
+            if name in values or name not in self._names:
                 raise TypeError(f"{type(self).__name__}() got an unexpected or repeated argument {name!r}")
             values[name] = value
         for name, default, factory, _ in spec:
@@ -70,6 +73,8 @@ def record(cls: type | None = None, *, kw_only: bool = False) -> Any:
         declared = fields(made)
         made._fields = tuple((f.name, f.default, f.default_factory, f.kw_only) for f in declared)
         made._compared = tuple(f.name for f in declared if f.compare)
+        made._positional = tuple(f.name for f in declared if not f.kw_only)
+        made._names = frozenset(f.name for f in declared)
         return made
 
     return wrap if cls is None else wrap(cls)

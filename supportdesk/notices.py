@@ -48,10 +48,39 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+def _format_string(template: str) -> str:
+    """A `$name` template as a str.format string (a bulk close renders a notice per
+    ticket: format_map is several times faster than Template.substitute)."""
+    pattern = Template.pattern
+
+    def convert(match: Any) -> str:
+        name = match.group("named") or match.group("braced")
+        if name is not None:
+            return "{" + name + "}"
+        if match.group("escaped") is not None:
+            return "$"
+        raise ValueError(f"bad placeholder in notice template {template!r}")
+
+    pieces, last = [], 0
+    for match in pattern.finditer(template):
+        pieces.append(template[last : match.start()].replace("{", "{{").replace("}", "}}"))
+        pieces.append(convert(match))
+        last = match.end()
+    pieces.append(template[last:].replace("{", "{{").replace("}", "}}"))
+    return "".join(pieces)
+
+
+# The templates as format strings, made once each.
+_FORMATS: dict[str, tuple[str, str]] = {}
+
+
 def render(kind: str, **fields: Any) -> tuple[str, str]:
     """The subject (with the ticket reference `[#ID]` when there is a ticket) and body of
     a notice of `kind`."""
-    subject, body = TEMPLATES[kind]
+    formats = _FORMATS.get(kind)
+    if formats is None:
+        subject, body = TEMPLATES[kind]
+        formats = _FORMATS[kind] = (_format_string(subject), _format_string(body))
     values = {k: "-" if v is None else str(v) for k, v in fields.items()}
     prefix = f"[#{values['id']}] " if values.get("id", "-") != "-" else ""
-    return prefix + Template(subject).substitute(values), Template(body).substitute(values)
+    return prefix + formats[0].format_map(values), formats[1].format_map(values)

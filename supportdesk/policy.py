@@ -230,7 +230,9 @@ class Package(Record):
 
     name: str = key(REQUIRED, "The package's name, e.g. premium.", NAME)
     meaning: str = key("", "What it is.", acts=TEXT_ONLY)
-    uptime: float | None = key(None, "Uptime guarantee in percent, e.g. 99.95.", PERCENT, acts=RECORDED)
+    uptime: float | None = key(
+        None, "Uptime guarantee in percent, e.g. 99.95; a service whose month falls below it is owed the credit table's credit (`sla credit`).", PERCENT
+    )
     respond: timedelta | None = key(None, "Guaranteed first response, e.g. \"1h\"; the strictest target applies.", DURATION)
     migrations: int | str | None = key(None, "Site migrations included: a number or \"unlimited\".", MIGRATIONS)
     migrations_paid: bool = key(False, "The included migrations are charged for.", BOOL)
@@ -303,9 +305,16 @@ class FineRule(Record):
 class CreditRule(Record):
     """SLA compensation: how long a claim may wait, and in what form."""
 
-    claim_within_days: int | None = key(None, "An SLA credit claim must be filed by ticket within this many days of the outage.", DAYS, acts=RECORDED)
-    form: str = key("service-credit", "How compensation is paid: service-credit or cash.", choice(CREDIT_FORMS), acts=RECORDED)
-    table: tuple[tuple[timedelta, float], ...] = key((), "Credit by outage length: [{ outage = \"1h\", credit = 5 }] (credit in percent).", CREDIT_TABLE, acts=RECORDED)
+    claim_within_days: int | None = key(
+        None, "An SLA credit claim must be filed by ticket within this many days of the outage (its end); `sla credit` leaves out older outages.", DAYS
+    )
+    form: str = key(
+        "service-credit", "How compensation is paid: service-credit or cash; `sla credit` names it beside the percentage (never an amount).", choice(CREDIT_FORMS)
+    )
+    table: tuple[tuple[timedelta, float], ...] = key(
+        (), "Credit in percent of the monthly fee by outage length: [{ outage = \"1h\", credit = 5 }]; `sla credit` takes the row of the longest outage claimed.",
+        CREDIT_TABLE,
+    )
 
 
 @record

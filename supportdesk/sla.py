@@ -10,6 +10,7 @@ is added back to its deadline. Each target counts in its own calendar (business 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -180,23 +181,39 @@ def paused_open_seconds(calendars: Calendars, row: dict[str, Any], since: str, u
     return int(calendar.elapsed(from_utc_text(since), until).total_seconds())
 
 
+@functools.lru_cache(maxsize=256)
+def _targets(text: str) -> dict[str, Any]:
+    """A ticket's `sla` column read (tickets of one priority and package share it; the
+    result is shared too, so never change it)."""
+    return json.loads(text)
+
+
+def _timestamp(text: str) -> float:
+    """The POSIX time of a stored UTC instant."""
+    return datetime.fromisoformat(text).timestamp()
+
+
 def clock_seconds(calendars: Calendars, row: dict[str, Any], clock: str, stopped_at: str) -> int:
     """Open time a ticket's `respond` or `resolve` clock ran from filing to `stopped_at`,
     in its own target's calendar (24/7 when it has no target); the resolution clock
     leaves out its paused time (`paused_seconds`, which must already include a pause
     that ends with the ticket)."""
-    target = json.loads(row.get("sla") or "{}").get(clock)
-    calendar = calendars(target["calendar"] if target else ALWAYS_OPEN)
-    seconds = int(calendar.elapsed(from_utc_text(row["created_at"]), from_utc_text(stopped_at)).total_seconds())
-    if clock == "resolve":
-        seconds -= int(row.get("paused_seconds") or 0)
-    return max(seconds, 0)
+    return stopped_clocks(calendars, row, [clock], stopped_at)["response_seconds" if clock == "respond" else "resolution_seconds"]
 
 
 def stopped_clocks(calendars: Calendars, row: dict[str, Any], clocks: Iterable[str], at: str) -> dict[str, int]:
-    """The `response_seconds` / `resolution_seconds` columns of the clocks a change stops."""
-    names = {"respond": "response_seconds", "resolve": "resolution_seconds"}
-    return {names[c]: clock_seconds(calendars, row, c, at) for c in clocks}
+    """The `response_seconds` / `resolution_seconds` columns of the clocks a change stops
+    at `at` (see clock_seconds)."""
+    targets = _targets(row.get("sla") or "{}")
+    start, stop = _timestamp(row["created_at"]), _timestamp(at)
+    values = {}
+    for clock in clocks:
+        target = targets.get(clock)
+        seconds = int(calendars(target["calendar"] if target else ALWAYS_OPEN).elapsed_seconds(start, stop))
+        if clock == "resolve":
+            seconds -= int(row.get("paused_seconds") or 0)
+        values["response_seconds" if clock == "respond" else "resolution_seconds"] = max(seconds, 0)
+    return values
 
 
 def breaches(row: dict[str, Any], now_text: str, clocks: Iterable[str]) -> dict[str, str]:

@@ -30,11 +30,15 @@ POLICY_B = POLICY_A + "\n# stress: a second policy version\n[sla]\nat_risk_share
 # Tables whose content makes up a desk (FTS shadow tables are checked by integrity).
 DESK_TABLES = (
     "agents", "customers", "policy_versions", "tickets", "messages", "events",
-    "outbox", "oncall_overrides", "holiday_cache",
+    "outbox", "oncall_overrides", "holiday_cache", "operations",
 )
 # Columns that differ between two runs of the same command at the same --now: when the
 # event was really written and the operation's random id.
-RUN_DEPENDENT = {"events": ("recorded_at", "operation")}
+RUN_DEPENDENT = {
+    "events": ("recorded_at", "operation"),
+    "outbox": ("operation",),
+    "operations": ("id", "recorded_at", "undoes", "undone_by"),
+}
 
 
 def write_policies(directory: Path) -> tuple[Path, Path]:

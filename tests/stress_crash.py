@@ -177,7 +177,7 @@ def prepare(workdir: Path, tickets: int = 3000, check_repeatable: bool = True) -
         {
             "close": ["--now", NOW, "close", "--status", "active", "--yes", "--reason", "no-response"],
             "policy": ["--now", NOW, "policy", "apply", str(policy_b)],
-            "escalate": ["--now", NOW, "escalate", "--auto"],
+            "escalate": ["--now", NOW, "escalate", "--auto", "--yes"],
             "demo": ["--now", DEMO_NOW, "demo"],
         },
         stats=stats,

@@ -380,7 +380,7 @@ def test_wait_on_a_pending_ticket_is_refused(cli):
 def test_close_resolves_then_archives(cli):
     ticket = str(file_ticket(cli))
     summary = cli.json("close", ticket, now="2026-11-20T12:00")
-    assert summary["changed"] == 1 and summary["tickets"][0]["after"] == "resolved"
+    assert summary["changed"] == [{"id": 1, "before": "new", "after": "resolved"}] and summary["skipped"] == []
     data = cli.json("show", ticket, now="2026-11-20T12:00")
     assert (data["status"], data["close_reason"], data["resolved_at"]) == ("resolved", "resolved", "2026-11-20T09:00:00Z")
     cli.ok("close", ticket, now="2026-11-21T12:00")
@@ -391,7 +391,7 @@ def test_close_resolves_then_archives(cli):
 def test_close_with_another_reason_closes_at_once(cli):
     ticket = str(file_ticket(cli))
     data = cli.json("close", ticket, "--reason", "out-of-scope", now=LATER)
-    assert data["tickets"] == [{"id": 1, "before": "new", "after": "closed"}]
+    assert data["changed"] == [{"id": 1, "before": "new", "after": "closed"}]
     assert cli.json("show", ticket, now=LATER)["close_reason"] == "out-of-scope"
 
 
@@ -402,8 +402,9 @@ def test_close_many_ids_skips_the_already_closed(cli):
         for _ in range(3):
             do.file()
         do.at("2026-11-20T10:30").close_tickets([2], CloseReason.DUPLICATE)
-    result = cli.ok("close", "1", "2", "3", "--reason", "duplicate", now=LATER)
-    assert "closed 2 tickets (reason duplicate): #1 #3; skipped 1 already closed" in result.stderr
+    result = cli("close", "1", "2", "3", "--reason", "duplicate", now=LATER)
+    assert result.exit_code == 5, result.output  # some were skipped
+    assert "closed 2 tickets (reason duplicate): #1 #3; skipped 1 (#2 already closed); operation " in result.stderr
     assert {t["status"] for t in cli.json("list", now=LATER)} == {"closed"}
 
 
@@ -427,26 +428,26 @@ def test_close_reads_list_json_from_stdin(cli):
             do.file(customer=customer)
     listing = cli.ok("list", "--customer", "a@example.com", "--json", now=LATER).stdout
     summary = json.loads(cli.ok("close", "--stdin", "--json", input=listing, now=LATER).stdout)
-    assert sorted(t["id"] for t in summary["tickets"]) == [1, 3]
+    assert sorted(t["id"] for t in summary["changed"]) == [1, 3]
 
 
 def test_close_by_filter(busy):
     summary = busy.json("close", "--customer", "a@example.com", "--reason", "resolved", now="2026-11-20T12:00")
-    assert sorted(t["id"] for t in summary["tickets"]) == [1, 3]
+    assert sorted(t["id"] for t in summary["changed"]) == [1, 3]
 
 
 def test_close_dry_run_changes_nothing(busy):
     before = busy.dump()
     result = busy.ok("close", "--status", "active", "--dry-run", now="2026-11-20T12:00")
-    assert "would resolve 3 tickets: #3 #2 #1" in result.stderr
+    assert "would resolve 3 tickets: #1 #2 #3" in result.stderr
     assert busy.dump() == before
 
 
 def test_closing_many_needs_yes_when_not_interactive(cli):
     with api(cli) as do:
         ids = [str(do.file()) for _ in range(21)]
-    cli.refused(1, "this would close 21 tickets; add --yes to confirm", "close", *ids, now=LATER)
-    assert cli.json("close", *ids, "--yes", now=LATER)["changed"] == 21
+    cli.refused(1, "this would close 21 tickets with reason resolved; add --yes to confirm", "close", *ids, now=LATER)
+    assert len(cli.json("close", *ids, "--yes", now=LATER)["changed"]) == 21
 
 
 @pytest.mark.parametrize(
@@ -474,11 +475,11 @@ def test_close_stdin_needs_a_pipe(cli, monkeypatch):
             return True
 
     monkeypatch.setattr("sys.stdin", Tty(""))
-    from supportdesk.cli.tickets import _ids_from_stdin
+    from supportdesk.cli.bulk import ids_from_stdin
     from supportdesk.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="--stdin given but nothing is piped"):
-        _ids_from_stdin()
+        ids_from_stdin("close")
 
 
 def test_close_filter_matching_everything_is_refused(cli):

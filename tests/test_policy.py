@@ -343,14 +343,14 @@ def test_a_channel_target_may_replace_the_priority_target(tmp_path):
 
 def test_rules_the_desk_does_not_act_on_are_said_to_be_so(bare_cli, tmp_path):
     path = tmp_path / "policy.toml"
-    path.write_text(BASE + '\n[[packages]]\nname = "gold"\nuptime = 99.9\n', encoding="utf-8")
-    line = len(BASE.splitlines()) + 4
+    path.write_text(BASE + '\n[notifications]\nto = ["email"]\n', encoding="utf-8")
+    line = len(BASE.splitlines()) + 3
     result = bare_cli.ok("policy", "check", str(path))
-    assert result.stdout.splitlines() == [f"{path}:{line}: warning: packages[0].uptime: {NOT_ACTED_ON}"]
+    assert result.stdout.splitlines() == [f"{path}:{line}: warning: notifications.to: {NOT_ACTED_ON}"]
     from supportdesk.policy_text import explain_policy
 
     explained = explain_policy(dump_policy(load_policy(path.read_text(), "p")))
-    assert "# Uptime guarantee in percent, e.g. 99.95. Not acted on yet" in explained
+    assert "# Where notifications go: customer-area, email… Not acted on yet" in explained
     assert "(unset) Languages tickets may be written in (ISO 639-1 codes); empty: any.\n" in explained  # acted on since the intake
     assert "# First-response target, e.g. \"1h\". (default: none)" in explained  # acted on: no such note
 

@@ -618,7 +618,7 @@ def test_holders_work_their_own_tickets_and_what_they_file_stays_in_their_scope(
     as_alpha, as_beta, as_customer = world.token_env(alpha), world.token_env(beta), world.token_env(customer)
     replied = cli.json("reply", str(theirs), "-m", "We are on it with the desk", env=as_alpha)
     assert replied["messages"][-1]["author"] == f"reseller:{alpha}"
-    assert cli.json("close", str(theirs), env=as_alpha)["changed"] == 1
+    assert cli.json("close", str(theirs), env=as_alpha)["changed"] == [{"id": theirs, "before": "new", "after": "resolved"}]
     assert cli.json("reopen", str(theirs), env=as_alpha)["status"] == "open"
     # An address the desk does not know is refused in the words used for another's customer,
     # until an admin adds it to the reseller's account.

@@ -179,7 +179,7 @@ def test_escalation_to_the_engineer_at_night_goes_to_the_on_duty_rota(queue):
         (["8", "--to", "engineer", "--reason", "x"], 1, "ticket #8 is resolved: reopen it before escalating"),
         (["3"], 2, "give a ticket and a level"),
         (["3", "--auto"], 2, "--auto escalates every breached ticket; leave out ID"),
-        (["3", "--to", "engineer", "--reason", "x", "--dry-run"], 2, "--dry-run goes with --auto"),
+        (["3", "--to", "engineer", "--reason", "x", "--dry-run"], 2, "--dry-run, --yes, --stdin and filters go with --auto"),
     ],
 )
 def test_escalation_refusals(queue, args, code, fragment):
@@ -189,10 +189,10 @@ def test_escalation_refusals(queue, args, code, fragment):
 def test_auto_escalation_is_idempotent(queue):
     preview = queue.json("escalate", "--auto", "--dry-run", now=NOW)
     before = queue.dump()
-    assert [e["id"] for e in preview["escalated"]] == [1, 2] and preview["dry_run"]
+    assert [e["id"] for e in preview["changed"]] == [1, 2] and preview["dry_run"]
     assert queue.dump() == before
     result = queue.json("escalate", "--auto", now=NOW)
-    assert [(e["id"], e["after"]["level_name"], e["after"]["assignee"]) for e in result["escalated"]] == [
+    assert [(e["id"], e["after"]["level_name"], e["after"]["assignee"]) for e in result["changed"]] == [
         (1, "engineer", "burak"), (2, "engineer", "cem"),
     ]
     assert result["notifications"] == 2
@@ -200,22 +200,23 @@ def test_auto_escalation_is_idempotent(queue):
     assert one["escalation_level"] == 1 and one["respond_breached_at"] == "2024-06-10T11:00:00Z"
     settled = queue.dump()
     again = queue.json("escalate", "--auto", now="2024-06-10T15:05")
-    assert again["escalated"] == [] and queue.dump() == settled
+    assert again["changed"] == [] and queue.dump() == settled
     # a new breach (the resolution deadline) escalates once more
     queue.ok("reply", "1", "-m", "On it", now="2024-06-10T15:10")
     later = queue.json("escalate", "--auto", now="2024-06-10T17:30")
     # #2 is still breached on the same deadline: not again; #1's resolution deadline (17:00)
     # is a new breach; #4, #3 and #6 breached their first-response deadlines meanwhile.
-    assert [e["id"] for e in later["escalated"]] == [4, 3, 6, 1]
+    assert [e["id"] for e in later["changed"]] == [4, 3, 6, 1]
     assert queue.json("show", "1", now="2024-06-10T17:30")["escalation_level"] == 2
 
 
 def test_auto_escalation_stops_at_the_top_level(queue):
     queue.ok("escalate", "1", "--to", "management", "--reason", "already with the boss", now=NOW)
-    result = queue.json("escalate", "--auto", now=NOW)
-    assert result["skipped"] == [{"id": 1, "why": "already at the top level (management)"}]
-    text = queue.ok("escalate", "--auto", now=NOW).stderr
-    assert "escalated 0 ticket(s); 1 already at the top level" in text
+    result = queue("escalate", "--auto", "--json", now=NOW)
+    assert result.exit_code == 5, result.output  # some tickets were left as they were
+    assert json.loads(result.stdout)["skipped"] == [{"id": 1, "why": "already at the top level (management)"}]
+    text = queue("escalate", "--auto", now=NOW).stderr
+    assert "escalated 0 ticket(s); 0 notification(s) queued; skipped 1 (#1 already at the top level (management))" in text
 
 
 def test_a_policy_without_escalation_levels(bare_cli):

@@ -383,13 +383,13 @@ def test_ctrl_c_in_a_bulk_close_leaves_nothing_half_done(cli, monkeypatch):
         for _ in range(5):
             do.file()
     before = cli.dump()
-    real = Store.insert_events
+    real = Store.insert_event_rows
 
-    def interrupted(self, events, *args, **kwargs):
-        real(self, events, *args, **kwargs)
-        raise KeyboardInterrupt  # after the first ticket's rows were written
+    def interrupted(self, items, *args, **kwargs):
+        real(self, items, *args, **kwargs)
+        raise KeyboardInterrupt  # after the tickets' rows and their events were written
 
-    monkeypatch.setattr(Store, "insert_events", interrupted)
+    monkeypatch.setattr(Store, "insert_event_rows", interrupted)
     result = cli("close", "--status", "active", "--yes", now=LATER)
     assert result.exit_code == 130, result.output
     monkeypatch.undo()

@@ -68,7 +68,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("tickets", "List tickets, newest first, filtered by the options."),
     "log": ("tickets", "The audit log: every change, with who and when."),
     "reply": ("tickets", "Reply to the customer (the first reply is the first response) or add a note."),
-    "assign": ("tickets", "Give a ticket to an agent."),
+    "assign": ("tickets", "Give tickets to an agent: by id, from standard input, or by filter."),
     "wait": ("tickets", "Mark a ticket pending: waiting on the customer (pauses the resolution clock)."),
     "resume": ("tickets", "Take a pending ticket back (restarts the resolution clock)."),
     "reopen": ("tickets", "Reopen a resolved or closed ticket, if the policy's reopen window allows."),
@@ -95,6 +95,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("access", "Your tickets as a reseller or customer: state, priority, when the next answer is due."),
     "terminate": ("fines", "End an abusive ticket: close it (reason abuse) and tell the requester why."),
     "violation": ("fines", "Rule violations and their fines: add, pay, list."),
+    "undo": ("bulk", "Undo a bulk close, assign or escalation: restore every column it changed."),
+    "operations": ("bulk", "Recent bulk operations (close, assign, escalate, undo): id, who, when, how many."),
+    "outage": ("credits", "Outages of customers' services, for SLA credits: add, list."),
+    "export": ("transfer", "Export tickets with their messages and events, as JSON Lines or CSV."),
+    "import": ("transfer", "Import tickets from a JSON Lines export or another help desk's CSV, in one transaction."),
     "completion": ("completion", "Tab completion for bash, zsh and fish: install it, or print its script."),
 }
 

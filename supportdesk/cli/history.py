@@ -335,6 +335,13 @@ def _desk_created(event: dict[str, Any], say: Say) -> str:
     return text
 
 
+def _undo(event: dict[str, Any], say: Say) -> str:
+    details = _details(event)
+    text = f"undid the {details.get('action', 'operation')} of operation {details.get('undoes')}"
+    before, after = _pair(details, "status")
+    return text + (f" (status {before} → {after})" if before and after else "")
+
+
 SENTENCES: dict[str, Callable[[dict[str, Any], Say], str]] = {
     "filed": _filed,
     "deadlines": _deadlines,
@@ -355,6 +362,7 @@ SENTENCES: dict[str, Callable[[dict[str, Any], Say], str]] = {
     "oncall_override": _oncall_override,
     "oncall_override_removed": _oncall_override_removed,
     "desk_created": _desk_created,
+    "undo": _undo,
 }
 
 

@@ -184,6 +184,7 @@ def policy_diff(
     ctx: typer.Context,
     old: Annotated[int | None, typer.Argument(metavar="[V1]", help="Older version (default: the one before V2).", show_default=False)] = None,
     new: Annotated[int | None, typer.Argument(metavar="[V2]", help="Newer version (default: the one in force).", show_default=False)] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON: the versions and the diff's text.")] = False,
 ) -> None:
     """What changed between two policy versions, as a unified diff of normalised TOML."""
     from supportdesk.errors import NotFound
@@ -199,6 +200,9 @@ def policy_diff(
             old = right["id"] - 1
         left = desk.policy_version(old)
     diff = diff_policies(stored_policy(left), stored_policy(right), f"version {left['id']}", f"version {right['id']}")
+    if json_:
+        emit_json({"old": left["id"], "new": right["id"], "same": not diff, "diff": diff})
+        return
     if not diff:
         say(f"versions {left['id']} and {right['id']} are the same policy")
         return

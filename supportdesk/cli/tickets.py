@@ -25,9 +25,6 @@ from supportdesk.cli.app import (
 )
 from supportdesk.errors import InvalidInput, Refused
 
-# Closing more tickets than this at once asks for confirmation (or --yes).
-CONFIRM_CLOSE_ABOVE = 20
-
 TicketId = Annotated[str, typer.Argument(metavar="ID", help="Ticket number, e.g. 42 or #42.", show_default=False)]
 
 
@@ -318,15 +315,58 @@ def reply(
 
 
 @app.command()
+@with_filters("assign")
 def assign(
     ctx: typer.Context,
-    ticket: TicketId,
-    to: Annotated[str, typer.Option("--to", metavar="AGENT", help="An agent's login, 'me', or 'none'.", show_default=False)],
+    tickets: Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="Ticket numbers.", show_default=False)] = None,
+    to: Annotated[str, typer.Option("--to", metavar="AGENT", help="An agent's login, 'me', or 'none'.", show_default=False)] = "",
+    stdin: Annotated[bool, typer.Option("--stdin", help="Read ids (one a line) or `list --json` output from standard input.")] = False,
+    filters: TicketFilters | None = None,  # always given, by with_filters
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before assigning many (more than bulk.confirm_above, default 20).")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Give a ticket to an agent."""
-    ticket_id = parse_ticket_id(ticket)
-    desk_command(ctx, json_, lambda desk: desk.assign(ticket_id, to), ticket_line("assigned"))
+    """Give tickets to an agent: by id, from standard input, or by filter.
+
+    One ticket by id prints where it stands; several, --stdin or filters make one
+    operation (`supportdesk undo OPERATION` takes it back); closed tickets and those
+    already the agent's are skipped (exit 5).
+    """
+    from supportdesk.cli.bulk import (
+        assign_summary,
+        confirm_above,
+        confirmation,
+        finish,
+        progress_bar,
+        ticket_ids,
+    )
+
+    if not to.strip():
+        raise InvalidInput("say who gets the tickets with --to AGENT (a login, 'me', or 'none')")
+    ids, source = ticket_ids(tickets, stdin, filters, "assign")
+    if source == "ids" and len(ids or []) == 1 and not dry_run:
+        ticket_id = (ids or [0])[0]
+        desk_command(ctx, json_, lambda desk: desk.assign(ticket_id, to), ticket_line("assigned"))
+        return
+    if ids == []:
+        from supportdesk.desk.bulk import BulkOutcome
+
+        finish(BulkOutcome("assign", dry_run, {"to": to}), json_, "nothing to assign: standard input named no tickets")
+        return
+    confirm = confirmation(yes, stdin, lambda count: f"assign {count} tickets to {to}")
+    threshold = confirm_above() if confirm is not None else 0
+    with open_desk(ctx) as desk, progress_bar("assigning") as progress:
+        outcome = desk.bulk_assign(
+            to,
+            ids=ids,
+            flt=desk.filter(**filters) if ids is None else None,
+            dry_run=dry_run,
+            confirm=confirm,
+            confirm_above=threshold,
+            progress=progress,
+            source=source,
+        )
+    finish(outcome, json_, assign_summary(outcome))
 
 
 @app.command()
@@ -350,32 +390,6 @@ def reopen(ctx: typer.Context, ticket: TicketId, json_: JsonOption = False) -> N
     desk_command(ctx, json_, lambda desk: desk.reopen(ticket_id), ticket_line("reopened"))
 
 
-def _ids_from_stdin() -> list[int]:
-    """Ids one a line (`42` or `#42`), or the JSON of `list --json` / a JSON list of ids."""
-    import json
-
-    if sys.stdin is None or sys.stdin.isatty():
-        raise InvalidInput("--stdin given but nothing is piped; e.g. supportdesk list --json | supportdesk close --stdin")
-    text = read_stdin("--stdin")
-    stripped = text.lstrip()
-    if stripped.startswith(("[", "{")):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as error:
-            raise InvalidInput(f"standard input is not valid JSON ({error.msg} at line {error.lineno})") from None
-        except RecursionError:
-            raise InvalidInput("standard input JSON is nested too deeply; give `list --json` output or a list of ids") from None
-        items = data if isinstance(data, list) else [data]
-        ids = []
-        for item in items:
-            value = item.get("id") if isinstance(item, dict) else item
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidInput("standard input JSON must be ticket objects with an id, or a list of ids")
-            ids.append(value)
-        return ids
-    return [parse_ticket_id(line) for line in text.splitlines() if line.strip()]
-
-
 @app.command()
 @with_filters("close")
 def close(
@@ -385,72 +399,63 @@ def close(
     stdin: Annotated[bool, typer.Option("--stdin", help="Read ids (one a line) or `list --json` output from standard input.")] = False,
     filters: TicketFilters | None = None,  # always given, by with_filters
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help=f"Do not ask before closing more than {CONFIRM_CLOSE_ABOVE}.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before closing many (more than the settings file's bulk.confirm_above, default 20).")] = False,
     of: Annotated[str | None, typer.Option("--of", metavar="ID", help="With --reason duplicate: the ticket they repeat (linked).")] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON: {operation, changed, skipped}.")] = False,
 ) -> None:
     """Close tickets by id, from standard input, or by filter, in one transaction.
 
     `--reason resolved` (the default) resolves open tickets and archives resolved ones;
-    any other reason closes them. Already closed tickets are skipped and reported.
+    any other reason closes them. Already closed tickets are skipped and reported (exit 5).
+    The close is one operation: `supportdesk undo OPERATION` takes it back.
     """
+    from supportdesk.cli.bulk import (
+        confirm_above,
+        confirmation,
+        finish,
+        progress_bar,
+        ticket_ids,
+    )
     from supportdesk.model import parse_close_reason
 
     close_reason = parse_close_reason(reason)
-    has_filters = any(v is not None for v in filters.values())
-    sources = sum([bool(tickets), stdin, has_filters])
-    if sources != 1:
-        raise InvalidInput("say which tickets to close: ids, --stdin, or filters such as --status (one of them)")
-    ids = [parse_ticket_id(t) for t in tickets] if tickets else (_ids_from_stdin() if stdin else None)
+    ids, source = ticket_ids(tickets, stdin, filters, "close")
+    duplicate_of = parse_ticket_id(of) if of is not None else None
     if ids == []:
-        if json_:
-            from supportdesk.desk.tickets import CloseOutcome
+        from supportdesk.desk.bulk import BulkOutcome
 
-            emit_json(CloseOutcome(close_reason.value, dry_run).to_json())
-        else:
-            say("nothing to close: standard input named no tickets")
+        finish(BulkOutcome("close", dry_run, {"reason": close_reason.value}), json_, "nothing to close: standard input named no tickets")
         return
-
-    def confirm(count: int) -> bool:
-        if stdin or not sys.stdin.isatty():
-            raise Refused(f"this would close {count} tickets; add --yes to confirm, or --dry-run to preview")
-        return typer.confirm(f"Close {count} tickets with reason {close_reason.value}?", err=True)
-
-    with open_desk(ctx) as desk:
+    confirm = confirmation(yes, stdin, lambda count: f"close {count} tickets with reason {close_reason.value}")
+    threshold = confirm_above() if confirm is not None else 0
+    with open_desk(ctx) as desk, progress_bar("closing") as progress:
         outcome = desk.bulk_close(
             close_reason,
             ids=ids,
             flt=desk.filter(**filters) if ids is None else None,
             dry_run=dry_run,
-            confirm=None if yes else confirm,
-            confirm_above=CONFIRM_CLOSE_ABOVE,
-            of=parse_ticket_id(of) if of is not None else None,
+            confirm=confirm,
+            confirm_above=threshold,
+            of=duplicate_of,
+            progress=progress,
+            source=source,
         )
-    if json_:
-        emit_json(outcome.to_json())
-        return
-    say(close_summary(outcome))
+    finish(outcome, json_, close_summary(outcome))
 
 
 def close_summary(outcome) -> str:
-    """`resolved #12`, `closed 3 tickets (reason duplicate); skipped 1 already closed`…"""
+    """`resolved #12`, `closed 3 tickets (reason duplicate): #1 #2 #3; skipped 1 (#4 already closed)`…"""
+    from supportdesk.cli.bulk import listed, tail
+
     if not outcome.changed and not outcome.skipped:
         return "nothing to close: no ticket matches"
     parts = []
     for status, verb in (("resolved", "resolve"), ("closed", "close")):
-        done = [t for t in outcome.changed if t["after"] == status]
+        done = [t["id"] for t in outcome.changed if t["after"] == status]
         if not done:
             continue
-        if outcome.dry_run:
-            verb = f"would {verb}"
-        else:
-            verb = f"{verb}d"
-        ids = " ".join(f"#{t['id']}" for t in done[:20]) + (" …" if len(done) > 20 else "")
+        verb = f"would {verb}" if outcome.dry_run else f"{verb}d"
         noun = "ticket" if len(done) == 1 else "tickets"
         reason = "" if status == "resolved" and outcome.reason == "resolved" else f" (reason {outcome.reason})"
-        parts.append(f"{verb} {len(done)} {noun}{reason}: {ids}")
-    if outcome.skipped:
-        parts.append(f"skipped {len(outcome.skipped)} already closed")
-    if not outcome.changed:
-        parts.insert(0, "nothing to close")
-    return "; ".join(parts)
+        parts.append(f"{verb} {len(done)} {noun}{reason}: {listed(done)}")
+    return "; ".join(parts + tail(outcome, "close"))

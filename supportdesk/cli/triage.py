@@ -18,7 +18,7 @@ from supportdesk.cli.app import (
     say,
     sub_app,
 )
-from supportdesk.cli.tickets import TicketId, parse_ticket_id
+from supportdesk.cli.tickets import TicketId, parse_ticket_id, with_filters
 
 sla_app = sub_app("sla", "SLA clocks: where a ticket's targets come from and how its time was counted.")
 
@@ -150,25 +150,55 @@ def _print_explained(story, zone, now) -> None:
 
 
 @app.command()
+@with_filters("escalate")
 def escalate(
     ctx: typer.Context,
     ticket: Annotated[str | None, typer.Argument(metavar="[ID]", help="The ticket to escalate.", show_default=False)] = None,
     to: Annotated[str | None, typer.Option("--to", metavar="LEVEL", help="The escalation level, e.g. engineer.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why (required with --to).")] = None,
     auto: Annotated[bool, typer.Option("--auto", help="Raise every breached ticket one level, once per breach.")] = False,
+    stdin: Annotated[bool, typer.Option("--stdin", help="With --auto: only the breached tickets among the ids on standard input.")] = False,
+    filters: dict[str, str | None] | None = None,  # always given, by with_filters
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --auto: show what would change; change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --auto: do not ask before escalating many (more than bulk.confirm_above).")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Escalate a ticket to a level (its person on call gets it), or every breached one (--auto)."""
+    """Escalate a ticket to a level (its person on call gets it), or every breached one (--auto).
+
+    `--auto` takes the filters of `list` or `--stdin` to escalate only the breached tickets
+    among them; it is one operation (`supportdesk undo OPERATION` takes it back), and a
+    ticket already at the top level is skipped (exit 5).
+    """
     from supportdesk.errors import InvalidInput
 
+    has_filters = any(v is not None for v in (filters or {}).values())
     if auto:
+        from supportdesk.cli.bulk import (
+            confirm_above,
+            confirmation,
+            finish,
+            ids_from_stdin,
+        )
+
         if ticket or to or reason:
             raise InvalidInput("--auto escalates every breached ticket; leave out ID, --to and --reason")
-        desk_command(ctx, json_, lambda desk: desk.escalate_auto(dry_run=dry_run), _print_escalated)
+        if stdin and has_filters:
+            raise InvalidInput("--auto takes --stdin or filters, not both")
+        ids = ids_from_stdin("escalate --auto") if stdin else None
+        source = "stdin" if stdin else "filter" if has_filters else None
+        confirm = confirmation(yes, stdin, lambda count: f"escalate {count} tickets")
+        threshold = confirm_above() if confirm is not None else 0
+        with open_desk(ctx) as desk:
+            outcome = desk.escalate_auto(
+                dry_run=dry_run, ids=ids, flt=desk.filter(**filters) if has_filters else None,
+                confirm=confirm, confirm_above=threshold, source=source,
+            )
+        if not json_:
+            _print_escalated(outcome)
+        finish(outcome, json_, _escalated_summary(outcome))
         return
-    if dry_run:
-        raise InvalidInput("--dry-run goes with --auto")
+    if dry_run or stdin or yes or has_filters:
+        raise InvalidInput("--dry-run, --yes, --stdin and filters go with --auto")
     if not ticket or not to:
         raise InvalidInput("give a ticket and a level: escalate ID --to LEVEL --reason TEXT (or escalate --auto)")
     ticket_id = parse_ticket_id(ticket)
@@ -180,16 +210,23 @@ def escalate(
     )
 
 
-def _print_escalated(result, zone, now) -> None:
-    """What `escalate --auto` did (or would do, with --dry-run): a line a ticket, then the counts."""
-    dry_run = result["dry_run"]
-    verb = "would escalate" if dry_run else "escalated"
-    for item in result["escalated"][:50]:
+def _print_escalated(outcome) -> None:
+    """What `escalate --auto` did (or would do, with --dry-run): a line a ticket on stdout."""
+    for item in outcome.changed[:50]:
         who = item["after"]["assignee"] or "nobody on duty"
         typer.echo(f"#{item['id']}: level {item['before']['level']} → {item['after']['level_name']} ({who})")
-    if len(result["escalated"]) > 50:
-        typer.echo(f"… and {len(result['escalated']) - 50} more")
-    say(f"{verb} {len(result['escalated'])} ticket(s); {len(result['skipped'])} already at the top level; {result['notifications']} notification(s) {'would be ' if dry_run else ''}queued")
+    if len(outcome.changed) > 50:
+        typer.echo(f"… and {len(outcome.changed) - 50} more")
+
+
+def _escalated_summary(outcome) -> str:
+    """The counts, the skipped tickets and the operation, for stderr."""
+    from supportdesk.cli.bulk import tail
+
+    dry_run = outcome.dry_run
+    verb = "would escalate" if dry_run else "escalated"
+    parts = [f"{verb} {len(outcome.changed)} ticket(s); {outcome.notifications} notification(s) {'would be ' if dry_run else ''}queued"]
+    return "; ".join(parts + [p for p in tail(outcome, "escalate") if not p.startswith("nothing")])
 
 
 @app.command()
@@ -244,3 +281,9 @@ def _print_priority(data, zone, now) -> None:
     else:
         resolve = "resolution clock paused" if data.get("paused_at") else "no resolution deadline"
     say(f"#{data['id']} is now {data['priority']}; {respond}, {resolve}")
+
+
+# `sla credit` and `sla credits` (SLA credits for outages) are in cli/credits.py.
+from supportdesk.cli.credits import register_sla_commands  # noqa: E402
+
+register_sla_commands(sla_app)

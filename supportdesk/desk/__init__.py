@@ -10,18 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from supportdesk.desk.access import Access
+from supportdesk.desk.bulk import Bulk, BulkOutcome, CloseOutcome
 from supportdesk.desk.context import Clock, DeskContext, StoredHolidays, resolve_now
-from supportdesk.desk.escalation import Escalation
+from supportdesk.desk.credits import Credits
 from supportdesk.desk.filing import Filing
 from supportdesk.desk.fines import Fines
 from supportdesk.desk.oncall import OnCallAdmin, TimeDesk
 from supportdesk.desk.people import AGENT_ROLES, People
 from supportdesk.desk.policy_admin import PolicyAdmin
-from supportdesk.desk.tickets import CloseOutcome, TicketDraft, Tickets
+from supportdesk.desk.tickets import TicketDraft
+from supportdesk.desk.transfer import Transfer
 from supportdesk.triage import Triage
 
 
-class Desk(Fines, Filing, Tickets, Escalation, OnCallAdmin, Access, People, PolicyAdmin):
+class Desk(Fines, Filing, Bulk, OnCallAdmin, Access, Credits, Transfer, People, PolicyAdmin):
     """An open desk acting for one actor at one instant: every use case of the service."""
 
 
@@ -59,6 +61,7 @@ _guard_use_cases()
 
 __all__ = [
     "AGENT_ROLES",
+    "BulkOutcome",
     "CloseOutcome",
     "Clock",
     "Desk",

@@ -136,35 +136,6 @@ class Escalation(DeskContext):
             self.store.insert_outbox([notice] if notice else [])
         return self.ticket(ticket_id)
 
-    def escalate_auto(self, *, dry_run: bool = False) -> dict[str, Any]:
-        """Raise every ticket past its deadline one level, once per breach."""
-        from supportdesk import sla
-
-        levels = self.policy.escalation
-        if not levels:
-            raise NotFound("this policy defines no escalation levels; add [[escalation.levels]] to it")
-        holidays = [] if dry_run else self._missing_holidays(self.policy)
-        with self._writing(dry_run):
-            self._cache_holidays(holidays)
-            rows = self.store.overdue(self.now_text, filed_by=self.as_of)
-            staffing = self._staffing()
-            changes, notices, escalated, skipped = [], [], [], []
-            for row in rows:
-                level = row["escalation_level"] + 1
-                if level >= len(levels):
-                    skipped.append({"id": row["id"], "why": f"already at the top level ({levels[-1].name})"})
-                    continue
-                reason = f"{sla.due_kind(row)} deadline {row['due_at']} passed"
-                change, notice, summary = self._escalation_change(row, level, reason, staffing, automatic=True)
-                changes.append(change)
-                escalated.append(summary)
-                if notice:
-                    notices.append(notice)
-            if not dry_run:
-                self.store.apply_many(changes)
-                self.store.insert_outbox(notices)
-        return {"dry_run": dry_run, "escalated": escalated, "skipped": skipped, "notifications": len(notices)}
-
     def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
         """Queued notifications, newest first."""
         return self.store.outbox(pending_only, limit)

@@ -221,8 +221,8 @@ class Filing(Tickets):
         outbox += [self._customer_notice("paid_service", customer, ticket_id, subject=given["subject"], message=v.message) for v in paid]
         if verdicts.closing is not None:
             closing = verdicts.closing
-            outcome = self._close_rows([row], CloseReason(closing.close_reason or "incomplete"), False, notify=False)
-            assert outcome.changed, "a new ticket can always be closed"
+            closed = self._close_rows([row], CloseReason(closing.close_reason or "incomplete"))
+            assert closed, "a new ticket can always be closed"
             outbox.append(self._customer_notice("closed", customer, ticket_id, subject=given["subject"], reason=closing.message, reopen=self._reopen_hint(ticket_id)))
         self.store.insert_outbox(outbox)
         if verdicts.closing is None and deadlines.outside_office_hours and policy.priority(priority).page_on_call:

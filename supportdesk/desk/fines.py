@@ -23,8 +23,8 @@ class Fines(Filing):
         ban = ban or rule.action == "ban"
         with self._transaction():
             row = self._row(ticket_id)
-            outcome = self._close_rows([row], CloseReason.ABUSE, False, notify=False)
-            if not outcome.changed:
+            closed = self._close_rows([row], CloseReason.ABUSE)
+            if not closed:
                 raise Refused(f"ticket #{ticket_id} is already closed; `supportdesk customer ban {row['customer']}` bans its requester")
             customer = self.store.customer_by_id(row["customer_id"])
             assert customer is not None, "a ticket's customer is kept"
@@ -37,7 +37,7 @@ class Fines(Filing):
                     [self._event("customer_banned", {"customer": customer["email"], "before": {"status": customer["status"]}, "after": {"status": "banned"}, "reason": f"abuse in #{ticket_id}"})]
                 )
             self.store.insert_outbox(notices)
-        return {"ticket": ticket_id, "customer": customer["email"], "banned": banned, "status": outcome.changed[0]["after"]}
+        return {"ticket": ticket_id, "customer": customer["email"], "banned": banned, "status": closed[0]["after"]}
 
     def add_violation(self, email: str, rule: str, *, ticket_id: int | None = None, fine: str | None = None) -> dict[str, Any]:
         """Record that a customer broke a rule, with a fine (the policy's by default)."""

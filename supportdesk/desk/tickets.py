@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportdesk.access import PUBLIC_EVENTS, public_events, public_ticket
 from supportdesk.desk.context import DeskContext
-from supportdesk.errors import InvalidInput, NotFound, Refused
+from supportdesk.errors import NotFound, Refused
 from supportdesk.frozen import Record, record
 from supportdesk.model import (
     ACTIVE_STATUSES,
@@ -42,6 +41,12 @@ CLOSE_COLUMNS = (
 )
 
 
+def notice_recipient(customer: dict[str, Any]) -> str:
+    """Where a customer's (or reseller's) notices go: its support address, if it set one."""
+    address = json.loads(customer.get("notify") or "{}").get("support") or customer["email"]
+    return f"{customer['kind']}:{address}"
+
+
 @record
 class TicketDraft(Record):
     """What a user gives to file a ticket; defaults come from the policy."""
@@ -56,27 +61,6 @@ class TicketDraft(Record):
     service: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     ref: int | None = None  # an earlier ticket this one follows up (`file --ref N`)
-
-
-@dataclass
-class CloseOutcome:
-    """What a bulk close did (or, with dry_run, would do)."""
-
-    reason: str
-    dry_run: bool
-    changed: list[dict[str, Any]] = field(default_factory=list)  # id, before, after
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # id, status, why
-
-    def to_json(self) -> dict[str, Any]:
-        """The stable JSON summary scripts read."""
-        return {
-            "reason": self.reason,
-            "dry_run": self.dry_run,
-            "changed": len(self.changed),
-            "skipped": len(self.skipped),
-            "tickets": self.changed,
-            "skipped_tickets": self.skipped,
-        }
 
 
 def active_row(store: Store, ticket_id: int, column: str, new: Any, *, inactive: str, same: str) -> dict[str, Any]:
@@ -219,9 +203,9 @@ class Tickets(DeskContext):
         from supportdesk import notices
 
         subject, body = notices.render(kind, id=ticket_id, **fields)
-        address = json.loads(to.get("notify") or "{}").get("support") or to["email"]
+        recipient = to.get("_recipient") or notice_recipient(to)
         return {
-            "ticket_id": ticket_id, "kind": kind, "recipient": f"{to['kind']}:{address}", "channel": "email",
+            "ticket_id": ticket_id, "kind": kind, "recipient": recipient, "channel": "email",
             "subject": subject, "body": body, "created_at": self.now_text,
         }
 
@@ -252,33 +236,6 @@ class Tickets(DeskContext):
             event = self._event("reply", details)
         message = Message(now, self.actor.label, body, internal, None if internal else row["channel"])
         return self._change(row, values, [event], [message])
-
-    def assign(self, ticket_id: int, to: str) -> TicketRecord:
-        """Give a ticket to an agent (`me`, a login, or `none` to unassign)."""
-        self._require_agent("assign tickets")
-        with self._transaction():
-            row = self._row(ticket_id)
-            self.store.apply(self._assign_change(row, to))
-        return self.ticket(ticket_id)
-
-    def _assign_change(self, row: dict[str, Any], to: str) -> TicketChange:
-        ticket_id = row["id"]
-        if row["status"] == Status.CLOSED:
-            raise Refused(f"ticket #{ticket_id} is closed: cannot assign it; reopen it first with `supportdesk reopen {ticket_id}`")
-        target = to.strip()
-        if target.lower() in ("none", "nobody"):
-            agent_id, login = None, None
-        else:
-            login = self.actor.name if target.lower() == "me" else target
-            agent = self.store.agent_by_login(login)
-            if agent is None or not agent["active"]:
-                known = ", ".join(a["login"] for a in self.store.agents() if a["active"])
-                raise NotFound(f"no agent {login!r}; agents of this desk: {known}")
-            agent_id = agent["id"]
-        if row["assignee_id"] == agent_id:
-            raise Refused(f"ticket #{ticket_id} is already assigned to {login or 'nobody'}")
-        event = self._event("assign", {"before": {"assignee": row["assignee"]}, "after": {"assignee": login}})
-        return self._change(row, {"assignee_id": agent_id}, [event])
 
     def _move(self, ticket_id: int, action: Action, kind: str) -> dict[str, Any]:
         from supportdesk import sla
@@ -370,83 +327,21 @@ class Tickets(DeskContext):
         values |= self._clock_values(row, **values)
         return self._change(row, values, [event])
 
-    def bulk_close(
-        self,
-        reason: CloseReason,
-        *,
-        ids: list[int] | None = None,
-        flt: Filter | None = None,
-        dry_run: bool = False,
-        confirm: Callable[[int], bool] | None = None,
-        confirm_above: int = 20,
-        of: int | None = None,
-    ) -> CloseOutcome:
-        """Close tickets by id or by filter: plan, ask `confirm(count)` when more than
-        `confirm_above` would close (None: no need to ask), then close exactly the planned
-        tickets in one transaction. `dry_run` only plans."""
-        def plan(preview: bool) -> CloseOutcome:
-            if ids is not None:
-                return self.close_tickets(ids, reason, dry_run=preview, of=of)
-            assert flt is not None, "close needs ids or a filter"
-            return self.close_matching(flt, reason, dry_run=preview)
-
-        if dry_run or confirm is None:
-            return plan(dry_run)
-        planned = plan(True)
-        if len(planned.changed) > confirm_above and not confirm(len(planned.changed)):
-            raise Refused("nothing was closed")
-        if ids is None and planned.changed:
-            # Close exactly the tickets that were counted, not what matches a moment later.
-            outcome = self.close_tickets([t["id"] for t in planned.changed], reason, of=of)
-            outcome.skipped = planned.skipped
-            return outcome
-        return plan(False) if ids is not None else planned
-
-    def close_tickets(
-        self, ids: list[int], reason: CloseReason, *, dry_run: bool = False, of: int | None = None
-    ) -> CloseOutcome:
-        """Close tickets by id in one transaction; unknown ids refuse the whole batch. With
-        `of`, duplicates are linked to the ticket they repeat."""
-        unique = list(dict.fromkeys(ids))
-        if not unique:
-            raise InvalidInput("no tickets to close; give ids, --stdin, or filters such as --status")
-        if of is not None and reason is not CloseReason.DUPLICATE:
-            raise InvalidInput("--of names the ticket a duplicate repeats; use it with --reason duplicate")
-        if of is not None and of in unique:
-            raise InvalidInput(f"#{of} cannot be a duplicate of itself; --of names the ticket the others repeat")
-        with self._writing(dry_run):
-            if of is not None:
-                self._visible_row(of)  # NotFound outside the actor's scope
-            rows = self.store.tickets_by_ids(unique, CLOSE_COLUMNS if self.actor.is_agent else (*CLOSE_COLUMNS, "reseller_id", "customer_id"))
-            scope = self.actor.scope
-            if scope is not None:  # another's tickets do not exist for a reseller or customer
-                rows = {i: r for i, r in rows.items() if all(getattr(scope, c) in (None, r[c]) for c in ("reseller_id", "customer_id"))}
-            missing = [i for i in unique if i not in rows]
-            if missing:
-                shown = ", ".join(f"#{i}" for i in missing[:10]) + (" …" if len(missing) > 10 else "")
-                raise NotFound(f"{len(missing)} of the tickets do not exist ({shown}); nothing was closed")
-            return self._close_rows([rows[i] for i in unique], reason, dry_run, of=of)
-
-    def close_matching(self, flt: Filter, reason: CloseReason, *, dry_run: bool = False) -> CloseOutcome:
-        """Close every ticket a filter matches, in one transaction."""
-        self._require_agent("close tickets by filter; close your tickets by their numbers")
-        if flt.is_empty:
-            raise InvalidInput("refusing to close every ticket; narrow it with filters such as --status or --created-before")
-        with self._writing(dry_run):
-            return self._close_rows(self.store.find_tickets(flt), reason, dry_run)
-
-    def _close_rows(self, rows: list[dict[str, Any]], reason: CloseReason, dry_run: bool, of: int | None = None, notify: bool = True) -> CloseOutcome:
+    def _close_plan(self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None = None) -> tuple[list[TicketChange], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The changes that close `rows` for `reason`: (changes, a summary of each changed
+        ticket {id, before, after}, the skipped ones {id, status, why})."""
         from supportdesk import sla
 
-        outcome = CloseOutcome(reason=reason.value, dry_run=dry_run)
         action = Action.RESOLVE if reason is CloseReason.RESOLVED else Action.CLOSE
         now = self.now_text
         changes: list[TicketChange] = []
+        changed: list[dict[str, Any]] = []
+        skipped: list[dict[str, Any]] = []
         for row in rows:
             before = row["status"]
             target = next_status(before, action)
             if target is None:
-                outcome.skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
+                skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
                 continue
             self._check_order(row)
             values: dict[str, Any] = {"status": target.value, "due_at": None, "risk_at": None, "paused_at": None}
@@ -472,25 +367,29 @@ class Tickets(DeskContext):
                 details["breached"] = breached
             event = self._event("close", details, row["id"])
             changes.append(self._change(row, values, [event]))
-            outcome.changed.append({"id": row["id"], "before": before, "after": target.value})
-        if changes and not dry_run:
-            self.store.apply_many(changes)
-            if notify:
-                self._closed_notices([c.before for c in changes], reason, of)
-        return outcome
+            changed.append({"id": row["id"], "before": before, "after": target.value})
+        return changes, changed, skipped
 
-    def _closed_notices(self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None) -> None:
+    def _close_rows(self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None = None) -> list[dict[str, Any]]:
+        """Close rows at once, inside the caller's transaction, without telling the
+        customers (the caller words that); returns a summary of each closed ticket."""
+        changes, changed, _ = self._close_plan(rows, reason, of)
+        self.store.apply_many(changes)
+        return changed
+
+    def _closed_notices(self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None) -> list[dict[str, Any]]:
         """Tell each customer their ticket was closed, why, and how to take it up again."""
         customers = self.store.customers_by_ids(sorted({r["customer_id"] for r in rows}))
+        for customer in customers.values():
+            customer["_recipient"] = notice_recipient(customer)
         words = {CloseReason.RESOLVED: "resolved", CloseReason.DUPLICATE: f"a duplicate of #{of}" if of else "a duplicate"}
-        outbox = [
+        reason_text = words.get(reason, reason.value.replace("-", " "))
+        return [
             self._customer_notice(
-                "closed", customers[r["customer_id"]], r["id"], subject=r["subject"],
-                reason=words.get(reason, reason.value.replace("-", " ")), reopen=self._reopen_hint(r["id"]),
+                "closed", customers[r["customer_id"]], r["id"], subject=r["subject"], reason=reason_text, reopen=self._reopen_hint(r["id"]),
             )
             for r in rows
         ]
-        self.store.insert_outbox(outbox)
 
     def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
         """Change a ticket's priority; its deadlines are recomputed in the same transaction."""

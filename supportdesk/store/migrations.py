@@ -332,6 +332,52 @@ def m007_operations(db: sqlite_utils.Database) -> None:
     )
 
 
+def m008_credits(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Outages of a service (`outage add`): when it was down, [started_at, ended_at).
+        -- Outages of one service never overlap (the desk refuses one that would).
+        CREATE TABLE outages (
+            id INTEGER PRIMARY KEY,
+            service_id INTEGER NOT NULL REFERENCES services(id),
+            started_at TEXT NOT NULL,
+            ended_at TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX outages_service ON outages(service_id, started_at);
+
+        -- SLA credits recorded on a customer (`sla credit`): one per service and month
+        -- (the desk's local calendar month, YYYY-MM), a percentage of the monthly fee in
+        -- the policy's form (service-credit), never an amount of money.
+        CREATE TABLE credits (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id),
+            service_id INTEGER NOT NULL REFERENCES services(id),
+            month TEXT NOT NULL,                       -- 2026-10
+            zone TEXT NOT NULL,                        -- the time zone the month was counted in
+            month_seconds INTEGER NOT NULL,
+            downtime_seconds INTEGER NOT NULL,
+            uptime REAL NOT NULL,                      -- percent, cut to 4 decimals
+            guarantee REAL NOT NULL,                   -- percent, the package's
+            package TEXT,
+            outage_seconds INTEGER NOT NULL,           -- the longest claimed outage, in the month
+            outage_started_at TEXT NOT NULL,
+            outage_ended_at TEXT NOT NULL,
+            credit_percent REAL NOT NULL,
+            form TEXT NOT NULL,                        -- service-credit | cash
+            claimed_at TEXT NOT NULL,                  -- the claim ticket's filing, or when recorded
+            ticket_id INTEGER REFERENCES tickets(id),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            UNIQUE (service_id, month)
+        );
+        CREATE INDEX credits_customer ON credits(customer_id, month);
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
 MIGRATIONS = (
     m001_initial,
@@ -341,6 +387,7 @@ MIGRATIONS = (
     m005_compiled_policy,
     m006_people,
     m007_operations,
+    m008_credits,
 )
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -337,3 +337,93 @@ class DeskStore(Protocol):
     def dump(self) -> list[str]:
         """The whole desk as text, to prove a refused command changed nothing."""
         ...
+
+    # ---- bulk operations and undo ----------------------------------------------------
+
+    def stamp(self) -> tuple[str | None, str | None]:
+        """(operation id, real time of recording) of the write under way; (None, None) outside one."""
+        ...
+
+    def matching_ids(self, flt: Filter) -> Sequence[int]:
+        """Ids of every ticket a filter matches (its limit and order aside), ascending."""
+        ...
+
+    def existing_ids(self, ids: Sequence[int], scope: Scope | None = None) -> set[int]:
+        """Which of `ids` are tickets (within `scope`)."""
+        ...
+
+    def ticket_columns(self) -> list[str]:
+        """The fields of a ticket record."""
+        ...
+
+    def insert_operation(self, row: dict[str, Any]) -> None:
+        """Record a bulk operation (inside its transaction)."""
+        ...
+
+    def operation(self, operation_id: str) -> dict[str, Any] | None:
+        """One operation's record, or None."""
+        ...
+
+    def operations(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Operations, newest first."""
+        ...
+
+    def mark_undone(self, operation_id: str, by: str) -> None:
+        """Note that an operation was undone by another."""
+        ...
+
+    def operation_changes(self, operation_id: str) -> dict[int, list[str]]:
+        """{ticket id: the JSON `changes` ({field: [before, after]}) of each of its events in the operation}."""
+        ...
+
+    def changed_after(self, operation_id: str) -> list[int]:
+        """The operation's tickets with an event recorded after the operation's own."""
+        ...
+
+    def pending_notices(self, operation_id: str) -> int:
+        """How many notices the operation queued that are neither sent nor withdrawn."""
+        ...
+
+    def withdraw_notices(self, operation_id: str, at: str) -> int:
+        """Withdraw the operation's unsent notices; how many."""
+        ...
+
+    # ---- outages and SLA credits -----------------------------------------------------
+
+    def insert_outage(self, row: dict[str, Any]) -> int:
+        """Record an outage of a service (inside a transaction); returns its id."""
+        ...
+
+    def outages(self, service_ids: Sequence[int] | None = None, start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
+        """Outages (of these services; None: all) that share time with [start, end), by start."""
+        ...
+
+    def insert_credit(self, row: dict[str, Any]) -> int:
+        """Record an SLA credit on a customer (inside a transaction); returns its id."""
+        ...
+
+    def credits(self, customer_id: int | None = None, month: str | None = None) -> list[dict[str, Any]]:
+        """Recorded SLA credits (of a customer, of a month; None: any), oldest first."""
+        ...
+
+    # ---- export and import -----------------------------------------------------------
+
+    def export_batch(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Tickets by id, in that order, each as {row, messages, events, customers (with reseller_email)}."""
+        ...
+
+    def max_ticket_id(self) -> int:
+        """The highest ticket id so far (0 for an empty desk)."""
+        ...
+
+    def ticket_identity(self, ticket_id: int) -> dict[str, Any] | None:
+        """A ticket's id, created_at, subject and customer e-mail, or None when there is no such ticket."""
+        ...
+
+    def same_ticket(self, customer_id: int, created_at: str, subject: str) -> int | None:
+        """The id of a ticket of this customer filed at that instant with that subject, or None."""
+        ...
+
+    def insert_imported(self, tickets: Sequence[dict[str, Any]]) -> None:
+        """Write imported tickets with their messages, their history as it was, and an `imported` event each."""
+        ...

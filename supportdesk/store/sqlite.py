@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any, Unpack
 from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
 from supportdesk.model import UNTRACKED_COLUMNS, Event, Message, TicketChange
 from supportdesk.store.migrations import SCHEMA_VERSION, migration_set
+from supportdesk.store.sqlite_credits import SqliteCredits
 from supportdesk.store.sqlite_files import (
     connect,
     explain_error,
 )
 from supportdesk.store.sqlite_maintenance import SqliteMaintenance
+from supportdesk.store.sqlite_operations import SqliteOperations
 from supportdesk.store.sqlite_people import SqlitePeople
 from supportdesk.store.sqlite_queries import (
     ACTIVE,
@@ -40,6 +42,7 @@ from supportdesk.store.sqlite_queries import (
     search_query,
     walk_search,
 )
+from supportdesk.store.sqlite_transfer import SqliteTransfer
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
 CHUNK = 5000
 
 
-class Store(SqlitePeople, SqliteMaintenance):
+class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, SqliteTransfer):
     """One open desk file."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
@@ -238,13 +241,16 @@ class Store(SqlitePeople, SqliteMaintenance):
         for columns, group in by_columns.items():
             if not columns:
                 continue
-            assignments = ", ".join(f"[{c}] = ?" for c in columns)
-            self.conn.executemany(
-                f"UPDATE tickets SET {assignments} WHERE id = ?",
-                [[c.values[col] for col in columns] + [c.ticket_id] for c in group],
-            )
-        for change in changes:
-            self.insert_events(change.events, change.ticket_id, change.column_changes())
+            # One UPDATE … FROM a JSON array of rows per chunk: for a bulk close twice as
+            # fast as an UPDATE a ticket (the statement's overhead, not the indexes).
+            assignments = ", ".join(f"[{c}] = json_extract(v.value, '$[{i + 1}]')" for i, c in enumerate(columns))
+            sql = f"UPDATE tickets SET {assignments} FROM json_each(?) AS v WHERE tickets.id = json_extract(v.value, '$[0]')"
+            for start in range(0, len(group), CHUNK):
+                rows = [[c.ticket_id, *(c.values[col] for col in columns)] for c in group[start : start + CHUNK]]
+                self.conn.execute(sql, [json.dumps(rows, ensure_ascii=False)])
+        self.insert_event_rows(
+            (change.ticket_id, change.column_changes(), event, i) for change in changes for i, event in enumerate(change.events)
+        )
         for change in changes:
             if change.messages:
                 self.insert_messages(change.messages, change.ticket_id)
@@ -254,7 +260,13 @@ class Store(SqlitePeople, SqliteMaintenance):
     ) -> None:
         """Append events; an event without a ticket id takes `ticket_id`. `changes`
         ({column: [before, after]}) goes on the first event."""
+        self.insert_event_rows((ticket_id, changes, event, i) for i, event in enumerate(events))
+
+    def insert_event_rows(self, items: Iterable[tuple[int | None, dict[str, list[Any]] | None, Event, int]]) -> None:
+        """Append events given as (ticket id, column changes, event, its position in its
+        change): the changes go on the first event of each change."""
         operation, recorded_at = self._stamp
+        dumps = json.dumps
         rows = [
             (
                 e.ticket_id if e.ticket_id is not None else ticket_id,
@@ -262,11 +274,11 @@ class Store(SqlitePeople, SqliteMaintenance):
                 recorded_at,
                 e.actor,
                 e.kind,
-                json.dumps(e.details, ensure_ascii=False, sort_keys=True),
-                json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes and i == 0 else None,
+                dumps(e.details, ensure_ascii=False, sort_keys=True),
+                dumps(changes, ensure_ascii=False, sort_keys=True) if changes and i == 0 else None,
                 operation,
             )
-            for i, e in enumerate(events)
+            for ticket_id, changes, e, i in items
         ]
         if rows:
             self.conn.executemany(
@@ -415,8 +427,9 @@ class Store(SqlitePeople, SqliteMaintenance):
                 select + " WHERE t.id IN (SELECT value FROM json_each(?))",
                 [json.dumps(list(chunk))],
             )
+            names = [d[0] for d in cursor.description]
             for row in cursor:
-                found[row["id"]] = dict(row)
+                found[row[0]] = dict(zip(names, row))
         return found
 
     def find_tickets(self, flt: Filter) -> list[dict[str, Any]]:
@@ -558,9 +571,10 @@ class Store(SqlitePeople, SqliteMaintenance):
         """Queue notifications."""
         if rows:
             columns = ("ticket_id", "kind", "recipient", "channel", "subject", "body", "created_at")
+            operation = self._stamp[0]
             self.conn.executemany(
-                f"INSERT INTO outbox ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                [[r[c] for c in columns] for r in rows],
+                f"INSERT INTO outbox ({', '.join(columns)}, operation) VALUES ({', '.join('?' for _ in columns)}, ?)",
+                [[r[c] for c in columns] + [operation] for r in rows],
             )
 
     def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:

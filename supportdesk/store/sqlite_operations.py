@@ -1,0 +1,140 @@
+"""SQL of bulk operations and their undoing: the `operations` table, the ids a filter
+matches, an operation's recorded column changes, and its queued notices."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from supportdesk.store.sqlite_queries import (
+    TICKET_SELECT,
+    filter_where,
+    scope_conditions,
+    search_query,
+)
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from supportdesk.model import Scope
+    from supportdesk.query import Filter
+
+# The FROM clause of the joined ticket select, for queries that want ids only.
+TICKET_FROM = TICKET_SELECT[TICKET_SELECT.index("FROM") :]
+
+# Ids per query (SQLite's bound-parameter limit is far above; json_each takes one).
+ID_CHUNK = 5000
+
+
+class SqliteOperations:
+    """Mixed into the SQLite store."""
+
+    conn: sqlite3.Connection
+    _stamp: tuple[str | None, str | None]
+
+    if TYPE_CHECKING:
+
+        def _reading(self) -> Any: ...
+
+    def stamp(self) -> tuple[str | None, str | None]:
+        """The operation id of the write transaction under way and when it is really
+        recorded (None, None outside one; recorded None: at the desk's instant)."""
+        return self._stamp
+
+    def matching_ids(self, flt: Filter) -> Sequence[int]:
+        """Ids of every ticket a filter matches (ignoring its limit and order), ascending,
+        as a compact array (8 bytes a ticket: a million ids take 8 MB)."""
+        from array import array
+
+        with self._reading():
+            query = search_query(self.conn, flt.search) if flt.search else None
+            where, params = filter_where(flt, query)
+            found = array("q")
+            cursor = self.conn.execute(f"SELECT t.id {TICKET_FROM}{where} ORDER BY t.id", params)
+            while rows := cursor.fetchmany(10_000):
+                found.extend(r[0] for r in rows)
+            return found
+
+    def existing_ids(self, ids: Sequence[int], scope: Scope | None = None) -> set[int]:
+        """Which of `ids` are tickets (within `scope`)."""
+        extra, params = "", []
+        for condition, values in scope_conditions(scope):
+            extra += f" AND {condition}"
+            params += values
+        found: set[int] = set()
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = json.dumps(list(ids[start : start + ID_CHUNK]))
+            sql = f"SELECT t.id FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?)){extra}"
+            found.update(r[0] for r in self.conn.execute(sql, [chunk, *params]))
+        return found
+
+    def ticket_columns(self) -> list[str]:
+        """The columns of the tickets table."""
+        return [r[1] for r in self.conn.execute("PRAGMA table_info(tickets)")]
+
+    # ---- the operations table -----------------------------------------------------
+
+    def insert_operation(self, row: dict[str, Any]) -> None:
+        """Record an operation (inside its transaction)."""
+        columns = list(row)
+        self.conn.execute(
+            f"INSERT INTO operations ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            [row[c] for c in columns],
+        )
+
+    def operation(self, operation_id: str) -> dict[str, Any] | None:
+        """One operation's row, or None."""
+        row = self.conn.execute("SELECT * FROM operations WHERE id = ?", [operation_id]).fetchone()
+        return dict(row) if row else None
+
+    def operations(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Operations, newest first."""
+        sql = "SELECT * FROM operations ORDER BY at DESC, rowid DESC"
+        params: list[Any] = []
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def mark_undone(self, operation_id: str, by: str) -> None:
+        self.conn.execute("UPDATE operations SET undone_by = ? WHERE id = ?", [by, operation_id])
+
+    # ---- what an operation changed --------------------------------------------------
+
+    def operation_changes(self, operation_id: str) -> dict[int, list[str]]:
+        """{ticket id: the `changes` JSON ({column: [before, after]}) of each of the
+        operation's events on it, in order}."""
+        recorded: dict[int, list[str]] = {}
+        cursor = self.conn.execute(
+            "SELECT ticket_id, changes FROM events WHERE operation = ? AND ticket_id IS NOT NULL AND changes IS NOT NULL ORDER BY id",
+            [operation_id],
+        )
+        for ticket_id, changes in cursor:
+            recorded.setdefault(ticket_id, []).append(changes)
+        return recorded
+
+    def changed_after(self, operation_id: str) -> list[int]:
+        """Tickets of an operation with an event written after the operation's last one."""
+        sql = """
+            SELECT o.ticket_id FROM (
+                SELECT ticket_id, max(id) AS last FROM events
+                WHERE operation = ? AND ticket_id IS NOT NULL GROUP BY ticket_id
+            ) o
+            WHERE EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = o.ticket_id AND e.id > o.last)
+            ORDER BY o.ticket_id
+        """
+        return [r[0] for r in self.conn.execute(sql, [operation_id])]
+
+    def pending_notices(self, operation_id: str) -> int:
+        """Notices an operation queued that are neither sent nor withdrawn."""
+        sql = "SELECT count(*) FROM outbox WHERE operation = ? AND sent_at IS NULL AND withdrawn_at IS NULL"
+        return int(self.conn.execute(sql, [operation_id]).fetchone()[0])
+
+    def withdraw_notices(self, operation_id: str, at: str) -> int:
+        """Withdraw the notices an operation queued and that are not sent; how many."""
+        cursor = self.conn.execute(
+            "UPDATE outbox SET withdrawn_at = ? WHERE operation = ? AND sent_at IS NULL AND withdrawn_at IS NULL",
+            [at, operation_id],
+        )
+        return int(cursor.rowcount)
