@@ -466,3 +466,57 @@ def test_long_work_shows_a_progress_bar_on_a_terminal_only(monkeypatch):
         progress(1, 13)
         progress(13, 13)
     assert "reading tickets" in screen.getvalue()
+
+
+# ---- the README documents every field ----------------------------------------------------
+
+
+def _documented() -> dict[str, dict[str, dict[str, str]]]:
+    """The README's `### supportdesk report … --json` tables: command -> part of the output
+    (named in code by the paragraph above the table, e.g. `groups[]`; "" for the output
+    itself) -> field -> type."""
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
+    found: dict[str, dict[str, dict[str, str]]] = {}
+    command, caption, table = "", "", None
+    for line in [*section.splitlines(), ""]:
+        if line.startswith("### "):
+            command, caption = re.match(r"### `supportdesk report (\w+) --json`", line)[1], ""
+            found[command] = {}
+        elif line.startswith("|"):
+            table = [] if table is None else table
+            table.append([c.strip() for c in line.strip("|").split(" | ")])
+        elif table is not None:
+            spans = re.findall(r"`([^`]+)`", caption)
+            parts = spans if caption.startswith("`") and all(re.fullmatch(r"[a-z_]+(\[\])?(\.[a-z_]+)?", s) for s in spans) else [""]
+            for part in parts:
+                found[command][part] = {name.strip("`"): kind for name, kind, _ in table[2:]}
+            table, caption = None, ""
+        elif line.strip() and command:
+            caption = line.strip() if not caption else f"{caption} {line.strip()}"
+    return found
+
+
+def _values(data, part: str) -> list[dict]:
+    """The objects at a part of a report's JSON: `groups[].respond`, `total`, … ("": all of it)."""
+    values = [data]
+    for step in filter(None, part.split(".")):
+        name, many = step.removesuffix("[]"), step.endswith("[]")
+        values = [v for value in values for v in (value[name] if many else [value[name]])]
+    return values
+
+
+def test_the_readme_documents_every_field_of_the_reports_json(berlin):
+    kinds = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "list of objects": list, "null": type(None)}
+    documented = _documented()
+    assert set(documented) == {"sla", "volume", "agents"}
+    for command, args in (("sla", ["--by", "month"]), ("volume", []), ("agents", [])):
+        data = berlin.json("report", command, *args, now=NOW)
+        for part, fields in documented[command].items():
+            for value in _values(data, part):
+                assert set(value) == set(fields), (command, part, set(value) ^ set(fields))
+                for name, kind in fields.items():
+                    allowed = tuple(kinds[k] for k in kind.split(" or "))
+                    assert isinstance(value[name], allowed) and not (isinstance(value[name], bool) and bool not in allowed), (command, part, name)
