@@ -33,7 +33,8 @@ from supportdesk.cli import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
-# Commands others are building now; they document their JSON themselves.
+# Commands whose JSON is documented in their own README section (## Reports) and
+# checked by their own tests (tests/test_reports.py).
 NOT_HERE = ("report",)
 
 

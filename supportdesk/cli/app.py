@@ -93,6 +93,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "service": ("people", "The services customers have: hosting plans, servers, and their orders."),
     "token": ("access", "Access tokens for resellers, customers and remote agents: issue, list, revoke."),
     "status": ("access", "Your tickets as a reseller or customer: state, priority, when the next answer is due."),
+    "report": ("report", "Reports: SLA compliance, tickets filed and closed, agents; tables, JSON, CSV or an HTML page."),
     "terminate": ("fines", "End an abusive ticket: close it (reason abuse) and tell the requester why."),
     "violation": ("fines", "Rule violations and their fines: add, pay, list."),
     "undo": ("bulk", "Undo a bulk close, assign or escalation: restore every column it changed."),

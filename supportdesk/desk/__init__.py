@@ -18,12 +18,13 @@ from supportdesk.desk.fines import Fines
 from supportdesk.desk.oncall import OnCallAdmin, TimeDesk
 from supportdesk.desk.people import AGENT_ROLES, People
 from supportdesk.desk.policy_admin import PolicyAdmin
+from supportdesk.desk.reports import Reports
 from supportdesk.desk.tickets import TicketDraft
 from supportdesk.desk.transfer import Transfer
 from supportdesk.triage import Triage
 
 
-class Desk(Fines, Filing, Bulk, OnCallAdmin, Access, Credits, Transfer, People, PolicyAdmin):
+class Desk(Fines, Filing, Bulk, OnCallAdmin, Access, Credits, Transfer, People, PolicyAdmin, Reports):
     """An open desk acting for one actor at one instant: every use case of the service."""
 
 
@@ -31,7 +32,10 @@ class Desk(Fines, Filing, Bulk, OnCallAdmin, Access, Credits, Transfer, People, 
 # read and write to the actor. Every other public use case is for the desk's agents:
 # guarded below, so that a use case added later is agent-only unless listed here.
 SCOPED_USE_CASES = frozenset(
-    {"ticket", "list_tickets", "filter", "log", "file_ticket", "reply", "close_tickets", "bulk_close", "reopen", "status", "at", "close"}
+    {
+        "ticket", "list_tickets", "filter", "log", "file_ticket", "reply", "close_tickets", "bulk_close", "reopen", "status", "at", "close",
+        "sla_report", "volume_report",
+    }
 )
 
 

@@ -378,6 +378,22 @@ def m008_credits(db: sqlite_utils.Database) -> None:
     )
 
 
+def m009_report_index(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Reports read every ticket filed in a period. This index holds all they read of
+        -- a ticket (filing time, what they group by, where each clock stopped, its stamps
+        -- and deadline), so that a year of a million tickets is read from the index alone,
+        -- without the ticket rows and their subjects and descriptions.
+        CREATE INDEX tickets_report ON tickets(
+            created_at, priority, department, assignee_id, customer_id, reseller_id,
+            first_response_at, response_seconds, respond_breached_at, respond_by,
+            resolved_at, closed_at, resolution_seconds, resolve_breached_at, resolve_by
+        );
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
 MIGRATIONS = (
     m001_initial,
@@ -388,6 +404,7 @@ MIGRATIONS = (
     m006_people,
     m007_operations,
     m008_credits,
+    m009_report_index,
 )
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -288,6 +288,36 @@ class DeskStore(Protocol):
         """Open tickets per assigned agent login."""
         ...
 
+    # ---- reports ---------------------------------------------------------------------
+
+    def report_span(self, scope: Scope | None, filed_by: str | None = None) -> tuple[str, str] | None:
+        """When the first and the last ticket of a scope were filed (None: no tickets)."""
+        ...
+
+    def clock_figures(
+        self,
+        periods: Sequence[tuple[str | None, str | None]],
+        *,
+        now: str,
+        by: str | None = None,
+        scope: Scope | None = None,
+        filed_by: str | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Both SLA clocks of the tickets filed in each period [start, end), counted and timed per group, one period after another."""
+        ...
+
+    def unstamped_clocks(
+        self, start: str | None, end: str | None, *, by: str | None = None, scope: Scope | None = None, filed_by: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Tickets filed in [start, end) with a stopped clock whose running time was not stamped, with their group."""
+        ...
+
+    def daily_volume(
+        self, start: str, end: str, offsets: Sequence[tuple[str, int]], *, scope: Scope | None = None, filed_by: str | None = None
+    ) -> dict[str, Any]:
+        """Tickets of a scope filed and closed in [start, end) per local day, and those open at its start."""
+        ...
+
     # ---- backup, restore and check ---------------------------------------------------
 
     @classmethod

@@ -2,8 +2,8 @@
 
 Reads use the plain `sqlite3` connection so that `supportdesk show 42` does not pay for
 importing sqlite-utils; schema changes and writes go through sqlite-utils. The SQL text of
-ticket reads is in sqlite_queries, the file handling in sqlite_files, and backup, restore
-and check in sqlite_maintenance.
+ticket reads is in sqlite_queries, the file handling in sqlite_files, backup, restore and
+check in sqlite_maintenance, and the reports' reads in sqlite_reports.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from supportdesk.store.sqlite_queries import (
     search_query,
     walk_search,
 )
+from supportdesk.store.sqlite_reports import SqliteReports
 from supportdesk.store.sqlite_transfer import SqliteTransfer
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 CHUNK = 5000
 
 
-class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, SqliteTransfer):
+class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, SqliteTransfer, SqliteReports):
     """One open desk file."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
