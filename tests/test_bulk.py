@@ -182,6 +182,20 @@ def test_a_declined_confirmation_changes_nothing(desk):
     assert asked == [3] and len(outcome.changed) == 3
 
 
+@pytest.mark.parametrize(
+    ("piped", "fragment"),
+    [
+        ('[{"id": 99999999999999999999}]', "larger than any ticket number can be"),
+        ("[1, true]", "must be ticket objects with an id, or a list of ids"),
+        ('{"id": "4"}', "must be ticket objects with an id, or a list of ids"),
+        ("4\n\x1b[2J\n", "is not a ticket number"),
+    ],
+)
+def test_bad_ids_on_standard_input_are_refused_and_nothing_changes(desk, piped, fragment):
+    desk.refused(2, fragment, "close", "--stdin", "--reason", "no-response", input=piped, now=NOW)
+    desk.refused(2, fragment, "assign", "--stdin", "--to", "ayse", input=piped, now=NOW)
+
+
 def test_exit_codes_all_done_some_skipped_nothing_matched(desk):
     assert run(desk, "close", "4", now=NOW).exit_code == 0
     desk.ok("close", "4", now=NOW)  # resolved, then archived: closed

@@ -43,7 +43,7 @@ def ids_from_stdin(what: str) -> list[int]:
     """Ids one a line (`42` or `#42`), or the JSON of `list --json` / a JSON list of ids."""
     import json
 
-    from supportdesk.cli.tickets import parse_ticket_id
+    from supportdesk.cli.tickets import MAX_TICKET_ID, parse_ticket_id
 
     if sys.stdin is None or sys.stdin.isatty():
         raise InvalidInput(f"--stdin given but nothing is piped; e.g. supportdesk list --json | supportdesk {what} --stdin")
@@ -62,6 +62,8 @@ def ids_from_stdin(what: str) -> list[int]:
             value = item.get("id") if isinstance(item, dict) else item
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InvalidInput("standard input JSON must be ticket objects with an id, or a list of ids")
+            if value > MAX_TICKET_ID:
+                raise InvalidInput(f"{value} on standard input is larger than any ticket number can be")
             ids.append(value)
         return ids
     return [parse_ticket_id(line) for line in text.splitlines() if line.strip()]
