@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -108,6 +108,46 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
                 bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def run_bulk(
+    ctx: typer.Context,
+    action: str,
+    arguments: dict[str, Any],
+    ids: list[int] | None,
+    source: str,
+    filters: dict[str, str | None] | None,
+    *,
+    dry_run: bool,
+    yes: bool,
+    json_: bool,
+    what: Callable[[int], str],
+    label: str,
+    use: Callable[..., BulkOutcome],
+    summary: Callable[[BulkOutcome], str],
+) -> None:
+    """The course close and assign share: nothing named on standard input, confirmation,
+    the desk's bulk use case (`use(desk, ids=, flt=, …)`) under a progress bar, and the
+    outcome printed with its exit code."""
+    if ids == []:
+        from supportdesk.desk.bulk import BulkOutcome
+
+        finish(BulkOutcome(action, dry_run, arguments), json_, f"nothing to {action}: standard input named no tickets")
+        return
+    confirm = confirmation(yes, source == "stdin", what)
+    threshold = confirm_above() if confirm is not None else 0
+    with open_desk(ctx) as desk, progress_bar(label) as progress:
+        outcome = use(
+            desk,
+            ids=ids,
+            flt=desk.filter(**(filters or {})) if ids is None else None,
+            dry_run=dry_run,
+            confirm=confirm,
+            confirm_above=threshold,
+            progress=progress,
+            source=source,
+        )
+    finish(outcome, json_, summary(outcome))
 
 
 def finish(outcome: BulkOutcome, json_: bool, summary: str) -> None:

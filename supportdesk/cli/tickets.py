@@ -332,14 +332,7 @@ def assign(
     operation (`supportdesk undo OPERATION` takes it back); closed tickets and those
     already the agent's are skipped (exit 5).
     """
-    from supportdesk.cli.bulk import (
-        assign_summary,
-        confirm_above,
-        confirmation,
-        finish,
-        progress_bar,
-        ticket_ids,
-    )
+    from supportdesk.cli.bulk import assign_summary, run_bulk, ticket_ids
 
     if not to.strip():
         raise InvalidInput("say who gets the tickets with --to AGENT (a login, 'me', or 'none')")
@@ -348,25 +341,11 @@ def assign(
         ticket_id = (ids or [0])[0]
         desk_command(ctx, json_, lambda desk: desk.assign(ticket_id, to), ticket_line("assigned"))
         return
-    if ids == []:
-        from supportdesk.desk.bulk import BulkOutcome
-
-        finish(BulkOutcome("assign", dry_run, {"to": to}), json_, "nothing to assign: standard input named no tickets")
-        return
-    confirm = confirmation(yes, stdin, lambda count: f"assign {count} tickets to {to}")
-    threshold = confirm_above() if confirm is not None else 0
-    with open_desk(ctx) as desk, progress_bar("assigning") as progress:
-        outcome = desk.bulk_assign(
-            to,
-            ids=ids,
-            flt=desk.filter(**filters) if ids is None else None,
-            dry_run=dry_run,
-            confirm=confirm,
-            confirm_above=threshold,
-            progress=progress,
-            source=source,
-        )
-    finish(outcome, json_, assign_summary(outcome))
+    run_bulk(
+        ctx, "assign", {"to": to}, ids, source, filters, dry_run=dry_run, yes=yes, json_=json_,
+        what=lambda count: f"assign {count} tickets to {to}", label="assigning",
+        use=lambda desk, **choice: desk.bulk_assign(to, **choice), summary=assign_summary,
+    )
 
 
 @app.command()
@@ -409,38 +388,17 @@ def close(
     any other reason closes them. Already closed tickets are skipped and reported (exit 5).
     The close is one operation: `supportdesk undo OPERATION` takes it back.
     """
-    from supportdesk.cli.bulk import (
-        confirm_above,
-        confirmation,
-        finish,
-        progress_bar,
-        ticket_ids,
-    )
+    from supportdesk.cli.bulk import run_bulk, ticket_ids
     from supportdesk.model import parse_close_reason
 
     close_reason = parse_close_reason(reason)
     ids, source = ticket_ids(tickets, stdin, filters, "close")
     duplicate_of = parse_ticket_id(of) if of is not None else None
-    if ids == []:
-        from supportdesk.desk.bulk import BulkOutcome
-
-        finish(BulkOutcome("close", dry_run, {"reason": close_reason.value}), json_, "nothing to close: standard input named no tickets")
-        return
-    confirm = confirmation(yes, stdin, lambda count: f"close {count} tickets with reason {close_reason.value}")
-    threshold = confirm_above() if confirm is not None else 0
-    with open_desk(ctx) as desk, progress_bar("closing") as progress:
-        outcome = desk.bulk_close(
-            close_reason,
-            ids=ids,
-            flt=desk.filter(**filters) if ids is None else None,
-            dry_run=dry_run,
-            confirm=confirm,
-            confirm_above=threshold,
-            of=duplicate_of,
-            progress=progress,
-            source=source,
-        )
-    finish(outcome, json_, close_summary(outcome))
+    run_bulk(
+        ctx, "close", {"reason": close_reason.value}, ids, source, filters, dry_run=dry_run, yes=yes, json_=json_,
+        what=lambda count: f"close {count} tickets with reason {close_reason.value}", label="closing",
+        use=lambda desk, **choice: desk.bulk_close(close_reason, of=duplicate_of, **choice), summary=close_summary,
+    )
 
 
 def close_summary(outcome) -> str:

@@ -15,8 +15,8 @@ from supportdesk.model import UNTRACKED_COLUMNS, CloseReason, Event, Status
 from supportdesk.query import Filter
 
 if TYPE_CHECKING:
+    from supportdesk.import_rows import ImportTicket
     from supportdesk.redaction import Redactor
-    from supportdesk.transfer import ImportTicket
 
 # supportdesk.transfer (and the redaction's expressions) are imported by the use cases
 # that need them: compiling them would cost every other command some milliseconds.
@@ -230,10 +230,10 @@ class ImportRun:
 
     def start(self) -> None:
         """Read what the import is checked against, now that the write lock is held."""
-        from supportdesk import transfer
+        from supportdesk import import_rows
 
         desk, policy = self.desk, self.desk.policy
-        self.names = transfer.Names(
+        self.names = import_rows.Names(
             priorities=policy.priority_names, departments=policy.department_names, channels=policy.channel_names,
             packages=tuple(p.name for p in policy.packages), default_priority=policy.default_priority,
             default_department=policy.default_department, default_channel=policy.default_channel,
@@ -248,7 +248,7 @@ class ImportRun:
 
     def take(self, line: int, data: Any, error: str | None) -> None:
         """Check one row and queue it, or note why it is bad."""
-        from supportdesk import transfer
+        from supportdesk import import_rows, transfer
         from supportdesk.transfer import BadRow
 
         if self.fmt == "jsonl" and isinstance(data, dict) and "format" in data and "id" not in data:
@@ -261,9 +261,9 @@ class ImportRun:
             if error is not None:
                 raise BadRow(error)
             if self.fmt == "jsonl":
-                ticket = transfer.jsonl_ticket(data, line, self.names)
+                ticket = import_rows.jsonl_ticket(data, line, self.names)
             else:
-                ticket = transfer.csv_ticket(data, line, self.columns, self.values_map, self.names)
+                ticket = import_rows.csv_ticket(data, line, self.columns, self.values_map, self.names)
             self._add(ticket)
         except BadRow as bad:
             self.bad_count += 1
@@ -290,7 +290,7 @@ class ImportRun:
         self.redacted = bool(data.get("redacted")) or bool(self.redacted)
 
     def _add(self, ticket: ImportTicket) -> None:
-        from supportdesk import transfer
+        from supportdesk import import_rows
 
         if not self._check_clash(ticket):
             return  # the same ticket is in the desk already (--skip-existing)
@@ -313,7 +313,7 @@ class ImportRun:
         }
         details: dict[str, Any] = {"source": self.source, "line": ticket.line, "format": self.fmt}
         if self.fmt == "csv":
-            row |= transfer.csv_clock_values(self.desk.calendars, row, customer["package"], row["priority_rank"])
+            row |= import_rows.csv_clock_values(self.desk.calendars, row, customer["package"], row["priority_rank"])
             row |= {"policy_version": self.desk.policy_version_id, "escalated_for": None}
             details["policy_version"] = row["policy_version"]
         else:
@@ -323,7 +323,7 @@ class ImportRun:
         if created:
             details["new_customer"] = True
         row = {c: row.get(c) for c in self.row_columns}
-        changes = transfer.imported_changes(row, ticket.folded, UNTRACKED_COLUMNS)
+        changes = import_rows.imported_changes(row, ticket.folded, UNTRACKED_COLUMNS)
         self.batch.append({
             "row": row, "messages": ticket.messages, "events": ticket.events,
             "imported": (self.desk.actor.label, self.desk.now_text, details, changes),
