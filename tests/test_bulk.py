@@ -338,3 +338,23 @@ def test_a_progress_bar_only_on_a_terminal(monkeypatch):
         update(PROGRESS_FROM // 2, PROGRESS_FROM * 2)
         update(PROGRESS_FROM * 2, PROGRESS_FROM * 2)
     assert "closing" in screen.getvalue()
+
+
+def test_a_resolution_deadline_passed_before_the_wait_is_a_breach_when_closed_pending(cli):
+    """Waiting clears the resolution deadline until the ticket resumes; a close while
+    pending used to leave a deadline that had already passed unstamped."""
+    from datetime import datetime, timedelta
+
+    with api(cli) as do:
+        late, early = do.file(now="2026-11-16T10:00", priority="low"), do.file(now="2026-11-16T10:00", priority="low")
+    deadline = cli.json("show", str(late), now="2026-11-16T10:05")["resolve_by"]
+    after = (datetime.fromisoformat(deadline) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    cli.ok("reply", str(late), "-m", "Send the logs", now="2026-11-16T10:10")
+    cli.ok("reply", str(early), "-m", "Send the logs", now="2026-11-16T10:10")
+    cli.ok("wait", str(early), now="2026-11-16T10:20")  # well within its deadline
+    cli.ok("wait", str(late), now=after)  # an hour past it
+    assert cli.json("log", str(late), now=after)[-1]["details"]["breached"] == {"resolve_breached_at": deadline}
+    later = (datetime.fromisoformat(deadline) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    cli.ok("close", str(late), str(early), "--reason", "no-response", now=later)
+    assert cli.json("show", str(late), now=later)["resolve_breached_at"] == deadline
+    assert cli.json("show", str(early), now=later)["resolve_breached_at"] is None

@@ -248,6 +248,10 @@ class Tickets(DeskContext):
             values: dict[str, Any] = {"status": status.value}
             if action is Action.WAIT:
                 values["paused_at"] = self.now_text
+                # The resolution clock stops here (its deadline is cleared until the
+                # ticket resumes): a deadline already passed is settled as a breach now,
+                # or a close while pending would never stamp it.
+                values |= sla.breaches(row, self.now_text, ["resolve"])
             elif row["paused_at"] is not None:
                 values["paused_at"] = None
                 values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(self.calendars, row, row["paused_at"], self.now)
@@ -255,6 +259,8 @@ class Tickets(DeskContext):
             details = {"before": {"status": row["status"], "resolve_by": row["resolve_by"]}, "after": {"status": status.value, "resolve_by": values["resolve_by"]}}
             if "paused_seconds" in values:
                 details["paused_seconds"] = values["paused_seconds"] - row["paused_seconds"]
+            if "resolve_breached_at" in values:
+                details["breached"] = {"resolve_breached_at": values["resolve_breached_at"]}
             self.store.apply(self._change(row, values, [self._event(kind, details)]))
         return self.ticket(ticket_id)
 
