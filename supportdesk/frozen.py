@@ -22,7 +22,14 @@ class Record:
 
     _positional: tuple[str, ...] = ()  # the names of the fields that may be given by position
 
+    _all: tuple[str, ...] = ()  # every field's name, in order (empty when some are keyword-only)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and not kwargs and len(args) == len(self._all):
+            # Every field given by position (bulk operations make records by the
+            # hundred thousand): one update of the instance's dictionary.
+            self.__dict__.update(zip(self._all, args))
+            return
         spec = self._fields
         positional = self._positional
         if len(args) > len(positional):
@@ -75,6 +82,7 @@ def record(cls: type | None = None, *, kw_only: bool = False) -> Any:
         made._compared = tuple(f.name for f in declared if f.compare)
         made._positional = tuple(f.name for f in declared if not f.kw_only)
         made._names = frozenset(f.name for f in declared)
+        made._all = tuple(f.name for f in declared) if all(not f.kw_only for f in declared) else ()
         return made
 
     return wrap if cls is None else wrap(cls)

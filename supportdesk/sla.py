@@ -188,7 +188,7 @@ def _targets(text: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def _timestamp(text: str) -> float:
+def timestamp(text: str) -> float:
     """The POSIX time of a stored UTC instant."""
     return datetime.fromisoformat(text).timestamp()
 
@@ -201,11 +201,13 @@ def clock_seconds(calendars: Calendars, row: dict[str, Any], clock: str, stopped
     return stopped_clocks(calendars, row, [clock], stopped_at)["response_seconds" if clock == "respond" else "resolution_seconds"]
 
 
-def stopped_clocks(calendars: Calendars, row: dict[str, Any], clocks: Iterable[str], at: str) -> dict[str, int]:
+def stopped_clocks(calendars: Calendars, row: dict[str, Any], clocks: Iterable[str], at: str, stop: float | None = None) -> dict[str, int]:
     """The `response_seconds` / `resolution_seconds` columns of the clocks a change stops
-    at `at` (see clock_seconds)."""
+    at `at` (see clock_seconds); `stop`, when given, is `timestamp(at)`."""
     targets = _targets(row.get("sla") or "{}")
-    start, stop = _timestamp(row["created_at"]), _timestamp(at)
+    start = timestamp(row["created_at"])
+    if stop is None:
+        stop = timestamp(at)
     values = {}
     for clock in clocks:
         target = targets.get(clock)

@@ -637,12 +637,40 @@ def time_command(group: typer.Typer, name: str, *, calendar: bool = False) -> Ca
     return register
 
 
+# A list longer than this (a bulk operation's tickets, `list --json` of a big desk) is
+# written one entry a line: Python's JSON encoder indents in Python, its compact one in C.
+LONG_LIST = 1000
+
+
 def emit_json(data: Any) -> None:
-    """Write data as JSON on stdout: stable, UTF-8, two-space indent; the exact text,
-    with every control and bidi character as a JSON escape."""
+    """Write data as JSON on stdout: stable, UTF-8, two-space indent (the entries of a
+    long list one a line); the exact text, with every control and bidi character as a
+    JSON escape."""
     from supportdesk.text import json_safe
 
-    raw_stdout().write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+    raw_stdout().write(json_safe(json_text(data)) + "\n")
+
+
+def json_text(data: Any) -> str:
+    """`data` as emit_json writes it."""
+
+    def long(value: Any) -> bool:
+        return isinstance(value, list) and len(value) > LONG_LIST
+
+    def lines(items: list[Any], indent: str) -> str:
+        inner = ",\n".join(indent + "  " + json.dumps(item, ensure_ascii=False) for item in items)
+        return f"[\n{inner}\n{indent}]"
+
+    if long(data):
+        return lines(data, "")
+    if isinstance(data, dict) and any(long(v) for v in data.values()):
+        parts = [
+            f"  {json.dumps(key, ensure_ascii=False)}: "
+            + (lines(value, "  ") if long(value) else json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+            for key, value in data.items()
+        ]
+        return "{\n" + ",\n".join(parts) + "\n}"
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def say(message: str) -> None:

@@ -11,8 +11,10 @@ recorded as "before", once it has checked that no ticket changed after the opera
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,21 @@ Planner = Callable[[list[dict[str, Any]]], Plan]
 
 # Reports progress: (tickets done, tickets in all).
 Progress = Callable[[int, int], None]
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector for a bulk operation: it makes hundreds of thousands
+    of dicts and no reference cycles, and the collector would walk every one of them
+    again and again (a third of an undo's time). Memory is still freed by reference
+    counting; the collector runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 # Each kind of operation in the past tense, for refusals ("nothing was closed").
 DONE = {"close": "closed", "assign": "assigned", "escalate": "escalated", "undo": "undone"}
@@ -120,6 +137,21 @@ class Bulk(Escalation, Tickets):
         are planned first and `confirm(count)` is asked when more than `confirm_above`
         would change; then only those are changed (each planned again inside the write
         transaction: one that changed meanwhile is skipped if nothing is left to do)."""
+        with without_cycle_collection():
+            return self._run_bulk_passes(outcome, select, load, planner, confirm=confirm, confirm_above=confirm_above, progress=progress, prepare=prepare)
+
+    def _run_bulk_passes(
+        self,
+        outcome: BulkOutcome,
+        select: Callable[[], list[int]],
+        load: Callable[[list[int]], dict[int, dict[str, Any]]],
+        planner: Planner,
+        *,
+        confirm: Callable[[int], bool] | None,
+        confirm_above: int,
+        progress: Progress | None,
+        prepare: Callable[[], None] | None,
+    ) -> BulkOutcome:
         done = DONE[outcome.action]
         if outcome.dry_run or confirm is not None:
             with self.store.snapshot():
@@ -382,7 +414,10 @@ class Bulk(Escalation, Tickets):
         """Undo a bulk operation: every column it changed gets back its value from before,
         as one new operation (an `undo` event a ticket) that also withdraws the notices it
         queued and not yet sent. Refused when any of its tickets changed after it."""
-        operation = operation.strip()
+        with without_cycle_collection():
+            return self._undo(operation.strip(), dry_run=dry_run, progress=progress)
+
+    def _undo(self, operation: str, *, dry_run: bool, progress: Progress | None) -> BulkOutcome:
         outcome = BulkOutcome("undo", dry_run, {"undoes": operation})
         with self._writing(dry_run):
             original = self.store.operation(operation)
