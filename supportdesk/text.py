@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from supportdesk.errors import InvalidInput
 
@@ -38,6 +40,24 @@ def inert(text: str, *, multiline: bool = True) -> str:
     `\\u202e`…; newlines and tabs are kept unless `multiline` is False."""
     pattern = _UNSAFE if multiline else _UNSAFE_LINE
     return pattern.sub(_escape, text)
+
+
+def json_encoder(sort_keys: bool = False) -> Callable[[Any], str]:
+    """A function writing a value as compact JSON text, non-ASCII kept (what
+    `json.dumps(value, ensure_ascii=False, sort_keys=…)` gives), for many values.
+    json.dumps with options builds an encoder a call, and JSONEncoder.encode builds its C
+    encoder a call too; this makes the C encoder once (where the interpreter has one)."""
+    import json
+    from json import encoder
+
+    if encoder.c_make_encoder is None:
+        return json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys).encode
+
+    def refuse(value: Any) -> Any:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    make = encoder.c_make_encoder(None, refuse, encoder.encode_basestring, None, ": ", ", ", sort_keys, False, True)
+    return lambda value: "".join(make(value, 0))
 
 
 def json_safe(encoded: str) -> str:

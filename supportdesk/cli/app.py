@@ -658,7 +658,10 @@ def json_text(data: Any) -> str:
         return isinstance(value, list) and len(value) > LONG_LIST
 
     def lines(items: list[Any], indent: str) -> str:
-        inner = ",\n".join(indent + "  " + json.dumps(item, ensure_ascii=False) for item in items)
+        from supportdesk.text import json_encoder
+
+        encode = json_encoder()
+        inner = ",\n".join(indent + "  " + encode(item) for item in items)
         return f"[\n{inner}\n{indent}]"
 
     if long(data):
