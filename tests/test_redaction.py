@@ -200,7 +200,8 @@ def test_no_phone_number_of_seven_digits_or_more_survives(groups, separator, plu
     if not plus and re.fullmatch(r"\d{1,3}(\.\d{3})+", number.replace(" ", "")):
         return  # written as an amount, which stays
     out = Redactor(KEY).text(f"{before}{number}{after}")
-    # Four dash-separated groups of at most three digits, each up to 255, read as an IPv4
-    # address written with dashes (ip-10-0-0-1): redacted all the same.
-    assert "phone-" in out or ("ipv4-" in out and separator == "-"), out
+    # Four dot- or dash-separated groups of at most three digits, each up to 255, read as
+    # an IPv4 address (10.0.0.1, ip-10-0-0-1): redacted all the same.
+    ipv4 = separator in (".", "-") and not area and len(groups) == 4 and all(len(g) <= 3 and int(g) <= 255 for g in groups)
+    assert "phone-" in out or ("ipv4-" in out and ipv4), out
     assert digits not in re.sub(r"\D", "", out), out
