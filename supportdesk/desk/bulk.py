@@ -21,7 +21,7 @@ from typing import Any
 from supportdesk.desk.escalation import Escalation
 from supportdesk.desk.tickets import CLOSE_COLUMNS, Tickets
 from supportdesk.errors import InvalidInput, NotFound, Refused
-from supportdesk.model import CloseReason, Status, TicketChange
+from supportdesk.model import CloseReason, Event, Status, TicketChange
 from supportdesk.query import Filter
 
 # Changing more tickets than this at once asks for confirmation (user config: bulk.confirm_above).
@@ -435,26 +435,32 @@ class Bulk(Escalation, Tickets):
             recorded = self.store.operation_changes(operation)
             columns = set(self.store.ticket_columns())
             ids = list(recorded)
+            now, actor, kind = self.now_text, self.actor.label, original["kind"]
+            loads = json.loads
             done = 0
             for chunk in chunks(ids):
-                restores = {i: combined_changes(recorded[i]) for i in chunk}
-                unknown = sorted({c for restore in restores.values() for c in restore} - columns)
+                # One event's changes (the usual case) need no combining.
+                restores = {i: loads(texts[0]) if len(texts := recorded[i]) == 1 else combined_changes(texts) for i in chunk}
+                named = {c for restore in restores.values() for c in restore}
+                unknown = sorted(named - columns)
                 if unknown:
                     raise Refused(f"cannot undo {operation}: its events name columns this desk does not have ({', '.join(unknown)})")
-                wanted = sorted({c for restore in restores.values() for c in restore} | {"created_at", "updated_at"})
-                rows = self.store.tickets_by_ids(chunk, wanted)
+                rows = self.store.tickets_by_ids(chunk, sorted(named | {"created_at", "updated_at"}))
                 changes = []
                 for ticket_id in chunk:
                     row, restore = rows[ticket_id], restores[ticket_id]
                     drifted = [c for c, (_, after) in restore.items() if row[c] != after]
                     if drifted:
                         raise Refused(f"cannot undo {operation}: #{ticket_id} no longer has the values it left ({', '.join(drifted)}); change it by hand")
+                    self._check_order(row)
                     values = {c: before for c, (before, _) in restore.items()}
-                    shown = {c: (after, before) for c, (before, after) in restore.items() if c in SHOWN_COLUMNS}
-                    details: dict[str, Any] = {"undoes": operation, "action": original["kind"]}
+                    details: dict[str, Any] = {"undoes": operation, "action": kind}
+                    shown = [c for c in SHOWN_COLUMNS if c in restore]
                     if shown:
-                        details |= {"before": {c: v[0] for c, v in shown.items()}, "after": {c: v[1] for c, v in shown.items()}}
-                    changes.append(self._change(row, values, [self._event("undo", details, ticket_id)]))
+                        details["before"] = {c: restore[c][1] for c in shown}
+                        details["after"] = {c: restore[c][0] for c in shown}
+                    values["updated_at"] = now
+                    changes.append(TicketChange(ticket_id, values, [Event("undo", now, actor, details, ticket_id)], [], row))
                     outcome.changed.append({"id": ticket_id, "before": details.get("before", {}), "after": details.get("after", {})})
                 if not dry_run:
                     self.store.apply_many(changes)
