@@ -407,7 +407,12 @@ def m010_mail(db: sqlite_utils.Database) -> None:
         ALTER TABLE outbox ADD COLUMN bounced_at TEXT;
         ALTER TABLE outbox ADD COLUMN bounce TEXT;
         ALTER TABLE outbox ADD COLUMN address TEXT;      -- the e-mail address it went to
+        ALTER TABLE outbox ADD COLUMN fields TEXT;       -- JSON: the notice's values, worded in the recipient's language when sent
+        ALTER TABLE outbox ADD COLUMN failed_at TEXT;    -- given up on (attempts used up); never sent
         CREATE UNIQUE INDEX outbox_message_id ON outbox(message_id) WHERE message_id IS NOT NULL;
+        -- A ticket's thread of sent mail (References); a notice gets its Message-ID when
+        -- claimed for sending, so queueing (a bulk close) does not touch this index.
+        CREATE INDEX outbox_thread ON outbox(ticket_id) WHERE message_id IS NOT NULL;
 
         -- Every message ingest has seen, once: by its Message-ID, or a digest of it when
         -- it has none; what became of it.
@@ -418,8 +423,11 @@ def m010_mail(db: sqlite_utils.Database) -> None:
             ticket_id INTEGER REFERENCES tickets(id),
             outcome TEXT NOT NULL,                     -- filed | reply | quarantined | ignored | bounce | refused
             why TEXT,
+            answer TEXT,                               -- the notice that answered the sender (filed, refused…), if any
             at TEXT NOT NULL
         );
+        CREATE INDEX mail_seen_sender ON mail_seen(sender, at);  -- answers per sender (the rate limit)
+        CREATE INDEX mail_seen_ticket ON mail_seen(ticket_id) WHERE ticket_id IS NOT NULL;  -- a ticket's thread (References)
 
         -- Messages held back for an agent: a reply from someone who is neither the
         -- ticket's requester nor its reseller, and the like.
@@ -453,6 +461,7 @@ def m010_mail(db: sqlite_utils.Database) -> None:
             created_by TEXT NOT NULL
         );
         CREATE INDEX attachments_ticket ON attachments(ticket_id);
+        CREATE INDEX attachments_message ON attachments(message_id) WHERE message_id IS NOT NULL;
         """
     )
 
