@@ -516,11 +516,12 @@ def json_commands() -> set[tuple[str, ...]]:
     found: set[tuple[str, ...]] = set()
 
     def walk(command: Any, words: tuple[str, ...]) -> None:
+        # A group that does something itself (`outbox` lists, `outbox send` sends) counts too.
+        if any("--json" in getattr(p, "opts", ()) for p in command.params):
+            found.add(words)
         if getattr(command, "commands", None) is not None:
             for name in command.list_commands(None):
                 walk(command.get_command(None, name), (*words, name))
-        elif any("--json" in getattr(p, "opts", ()) for p in command.params):
-            found.add(words)
 
     walk(get_command(app), ())
     return found
