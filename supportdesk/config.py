@@ -60,19 +60,18 @@ USER_SETTINGS: dict[tuple[str, str], tuple[int, str]] = {
 }
 
 
-def user_setting(table: str, key: str) -> int:
-    """A user setting from the settings file, or its default when the file or the key is
-    missing; a broken file or value is an error naming the file and the key."""
+def user_table(table: str, example: str) -> dict:
+    """A table of the settings file ({} when the file or the table is missing); a broken
+    file is an error naming it, and a `table` that is not a table one showing `example`."""
     import tomllib
 
     from supportdesk.errors import InvalidInput
 
-    default, meaning = USER_SETTINGS[(table, key)]
     path = user_config_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return default
+        return {}
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInput(f"cannot read the settings file {path}: {getattr(error, 'strerror', None) or error}; fix or remove it") from None
     try:
@@ -81,7 +80,18 @@ def user_setting(table: str, key: str) -> int:
         raise InvalidInput(f"the settings file {path} is not valid TOML ({error}); fix or remove it") from None
     section = data.get(table, {})
     if not isinstance(section, dict):
-        raise InvalidInput(f"{path}: [{table}] must be a table; e.g. [{table}] {key} = {default}")
+        raise InvalidInput(f"{path}: [{table}] must be a table; e.g. [{table}] {example}")
+    return section
+
+
+def user_setting(table: str, key: str) -> int:
+    """A user setting from the settings file, or its default when the file or the key is
+    missing; a broken file or value is an error naming the file and the key."""
+    from supportdesk.errors import InvalidInput
+
+    default, meaning = USER_SETTINGS[(table, key)]
+    path = user_config_path()
+    section = user_table(table, f"{key} = {default}")
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput(f"{path}: {table}.{key} must be a whole number of 0 or more ({meaning}); e.g. {key} = {default}")

@@ -18,6 +18,13 @@ from supportdesk.clock import CalendarSpec
 from supportdesk.errors import InvalidInput
 from supportdesk.frozen import Record, record
 from supportdesk.oncall import Layer, Rotation
+from supportdesk.policy_mail import (
+    ATTACHMENT_DEFAULT,
+    ATTACHMENT_LIMIT,
+    DEPARTMENT_TYPES,
+    LANGUAGE,
+    NOTICE_TEMPLATES,
+)
 from supportdesk.policy_schema import (
     ABUSE_PATTERNS,
     BODY_LIMIT,
@@ -35,7 +42,6 @@ from supportdesk.policy_schema import (
     PERCENT,
     QUOTAS,
     RANK,
-    RECORDED,
     REQUIRED,
     SHARE,
     TEXT,
@@ -386,12 +392,31 @@ class Policy(Record):
     )
     at_risk_share: float = key(0.25, "A ticket is at risk when less than this share of its target is left.", SHARE, toml="sla.at_risk_share")
     body_max_bytes: int = key(1_000_000, "The largest description or reply, in bytes of UTF-8; larger ones are refused.", BODY_LIMIT, toml="limits.body_max_bytes")
-    notify_to: tuple[str, ...] = key((), "Where notifications go: customer-area, email…", NAMES, toml="notifications.to", acts=RECORDED)
+    attachment_max_bytes: int = key(
+        ATTACHMENT_DEFAULT, "The largest attachment (`file --attach`, `reply --attach`, mail), in bytes; larger ones are refused.", ATTACHMENT_LIMIT,
+        toml="limits.attachment_max_bytes",
+    )
+    notify_to: tuple[str, ...] = key(
+        (), "Where notifications go: customer-area, email… (empty: both); without email, mail that comes in is answered by no e-mail (no acknowledgement or refusal).",
+        NAMES, toml="notifications.to",
+    )
     notify_types: tuple[str, ...] = key(
         (), "Notification types that can have their own address: invoices, support, abuse…", NAMES, toml="notifications.types"
     )
     page_channel: str = key("sms", "How the on-duty person is paged for an urgent ticket filed out of hours.", NAME, toml="notifications.page_channel")
     escalation_channel: str = key("email", "How the person a ticket is escalated to is told.", NAME, toml="notifications.escalation_channel")
+    notify_language: str | None = key(
+        None, "The language of notices to people whose language is not known, and to agents (default: the first of desk.languages with wording, else en).",
+        LANGUAGE, toml="notifications.language",
+    )
+    department_types: tuple[tuple[str, str], ...] = key(
+        (), "The notification type of a department's tickets, whose notices go to the customer's address of that type: { financial = \"invoices\" } (default: support).",
+        DEPARTMENT_TYPES, toml="notifications.department_types", refers="departments",
+    )
+    notice_templates: tuple[tuple[str, str, str | None, str | None], ...] = key(
+        (), "Notices reworded per kind and language: [notices.filed.tr] subject = \"…\", body = \"…\" (Jinja2; the README lists each kind's values).",
+        NOTICE_TEMPLATES, toml="notices",
+    )
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property

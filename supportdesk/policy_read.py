@@ -374,6 +374,9 @@ def _policy(reader: Reader, v: dict[str, Any], path: str, index: int) -> Policy 
     v["calendars"] = tuple(replace(c, timezone=c.timezone or zone) for c in v["calendars"])
     v["rotations"] = tuple(replace(r, timezone=r.timezone or zone) for r in v["rotations"])
     _check_references(reader, v)
+    for department, kind in v["department_types"] if v["notify_types"] else ():
+        if kind not in v["notify_types"]:
+            reader.error(join("notifications.department_types", department), f"unknown notification type {kind!r}; notifications.types has: {', '.join(v['notify_types'])}")
     for p in v["priorities"]:
         outside = [k for k in ("respond_outside", "resolve_outside", "outside_allowance") if getattr(p, k) is not None]
         if outside and v["office_calendar"] is None:

@@ -81,7 +81,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         ),
     ),
     "escalate": ("triage", "Escalate a ticket to a level (its person on call gets it), or every breached one (--auto)."),
-    "outbox": ("triage", "Notifications the desk has queued (pages, escalations); delivery comes later."),
+    "outbox": ("triage", "Notifications the desk has queued: list them, or send them by e-mail (`outbox send`)."),
     "priority": ("triage", "Change a ticket's priority; its deadlines are recomputed and recorded."),
     "agent": ("people", "The desk's agents (admins and engineers)."),
     "clock": ("clock", "Business time: is it open, deadlines, open time between instants, the week."),
@@ -101,6 +101,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outage": ("credits", "Outages of customers' services, for SLA credits: add, list."),
     "export": ("transfer", "Export tickets with their messages and events, as JSON Lines or CSV."),
     "import": ("transfer", "Import tickets from a JSON Lines export or another help desk's CSV, in one transaction."),
+    "ingest": ("ingest", "Take in mail: tickets, replies and bounces from a .eml file, an mbox, a Maildir, or one message on standard input (-)."),
+    "attachment": ("attachments", "Files kept with tickets: write one out (`attachment save ID`)."),
     "completion": ("completion", "Tab completion for bash, zsh and fish: install it, or print its script."),
 }
 

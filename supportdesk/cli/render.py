@@ -339,6 +339,8 @@ def ticket_detail(ticket: dict[str, Any], zone: tzinfo, now: datetime):
         for message in ticket["messages"]:
             line = Text(_message_line(message, zone, now), style="dim")
             parts += [Padding(line, (0, 0, 0, 2)), Padding(inert(message["body"]), (0, 0, 0, 4))]
+    if ticket.get("attachments"):
+        parts += [Text(""), Text("Attachments", style="bold"), *(Padding(inert(line, multiline=False), (0, 0, 0, 2)) for line in attachment_lines(ticket))]
     parts += [Text(""), Text("History", style="bold"), events_table(ticket["events"], zone, with_ticket=False, now=now)]
     return Group(*parts)
 
@@ -369,6 +371,8 @@ def plain_ticket(ticket: dict[str, Any], zone: tzinfo, now: datetime) -> list[st
         blocks.append(["", "Messages"])
         for message in ticket["messages"]:
             blocks += [padded(2, _message_line(message, zone, now)), padded(4, message["body"])]
+    if ticket.get("attachments"):
+        blocks += [["", "Attachments"], *(padded(2, line) for line in attachment_lines(ticket))]
     history = events_table(ticket["events"], zone, with_ticket=False, now=now).piped()
     blocks += [["", "History"], history]
     if any(block is None for block in blocks):
@@ -376,6 +380,22 @@ def plain_ticket(ticket: dict[str, Any], zone: tzinfo, now: datetime) -> list[st
     for block in blocks:
         out += block
     return out
+
+
+def attachment_lines(ticket: dict[str, Any]) -> list[str]:
+    """`3  invoice.pdf  (12.4 KiB, application/pdf)`: a ticket's attachments, a line each."""
+    return [f"{a['id']:>3}  {a['name']}  ({size_text(a['size'])}, {a['type']})" for a in ticket["attachments"]]
+
+
+def size_text(size: int) -> str:
+    """`512 B`, `12.4 KiB`, `3.0 MiB`."""
+    if size < 1024:
+        return f"{size} B"
+    for unit in ("KiB", "MiB", "GiB"):
+        size /= 1024
+        if size < 1024 or unit == "GiB":
+            return f"{size:.1f} {unit}"
+    return f"{size} B"
 
 
 def _message_line(message: dict[str, Any], zone: tzinfo, now: datetime) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -173,6 +174,7 @@ def file_ticket(
         list[str] | None, typer.Option("--field", "-f", metavar="KEY=VALUE", help="A department field; repeat for more.")
     ] = None,
     ref: Annotated[str | None, typer.Option("--ref", metavar="ID", help="An earlier ticket this one follows up.")] = None,
+    attach: Annotated[list[str] | None, typer.Option("--attach", metavar="PATH", help="A file to keep with it; repeat for more (limits.attachment_max_bytes each).")] = None,
     json_: JsonOption = False,
 ) -> None:
     """File a ticket; prints its id.
@@ -200,6 +202,10 @@ def file_ticket(
         ref=parse_ticket_id(ref) if ref is not None else None,
     )
     with open_desk(ctx) as desk:
+        if attach:
+            from supportdesk.cli.attachments import read_uploads
+
+            draft = replace(draft, attachments=read_uploads(attach, desk.policy.attachment_max_bytes))
         ticket = desk.file_ticket(draft)
     if json_:
         emit_json(ticket)
@@ -306,12 +312,20 @@ def reply(
     ticket: TicketId,
     message: Annotated[str, typer.Option("--message", "-m", metavar="TEXT", help="The text; '-' reads standard input.", show_default=False)],
     internal: Annotated[bool, typer.Option("--internal", help="An internal note, not shown to the customer.")] = False,
+    attach: Annotated[list[str] | None, typer.Option("--attach", metavar="PATH", help="A file to send with it; repeat for more (limits.attachment_max_bytes each).")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Reply to the customer (the first reply is the first response) or add a note."""
     ticket_id = parse_ticket_id(ticket)
     text = read_text_arg(message, "--message")
-    desk_command(ctx, json_, lambda desk: desk.reply(ticket_id, text, internal=internal), ticket_line("noted on" if internal else "replied to"))
+
+    def use(desk: Any) -> Any:
+        from supportdesk.cli.attachments import read_uploads
+
+        files = read_uploads(attach, desk.policy.attachment_max_bytes) if attach else ()
+        return desk.reply(ticket_id, text, internal=internal, attachments=files)
+
+    desk_command(ctx, json_, use, ticket_line("noted on" if internal else "replied to"))
 
 
 @app.command()

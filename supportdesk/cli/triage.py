@@ -1,4 +1,4 @@
-"""`supportdesk triage`, `sla explain`, `escalate`, `outbox`, `priority`:
+"""`supportdesk triage`, `sla explain`, `escalate`, `outbox` (and `outbox send`), `priority`:
 the on-call engineer's view of what breaches next, and the levers that change it."""
 
 from __future__ import annotations
@@ -8,12 +8,15 @@ from typing import Annotated
 import typer
 
 from supportdesk.cli.app import (
+    DB_HELP,
+    NOW_HELP,
     WATCH_DEFAULT_SECONDS,
     JsonOption,
     app,
     console,
     desk_command,
     emit_json,
+    globals_of,
     open_desk,
     say,
     sub_app,
@@ -229,14 +232,32 @@ def _escalated_summary(outcome) -> str:
     return "; ".join(parts + [p for p in tail(outcome, "escalate") if not p.startswith("nothing")])
 
 
-@app.command()
+# `outbox` alone lists the queued notices; `outbox send` delivers them (cli/outbox_send.py).
+outbox_app = typer.Typer(
+    help="Notifications the desk has queued: list them, or send them by e-mail (`outbox send`).",
+    invoke_without_command=True, no_args_is_help=False, rich_markup_mode=None,
+)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback(invoke_without_command=True)
 def outbox(
     ctx: typer.Context,
     pending: Annotated[bool, typer.Option("--pending", help="Only notifications not yet sent.")] = False,
     limit: Annotated[int | None, typer.Option(metavar="N", help="At most this many, newest first.")] = None,
     json_: JsonOption = False,
+    db: Annotated[str | None, typer.Option("--db", metavar="PATH", help=DB_HELP)] = None,
+    now: Annotated[str | None, typer.Option("--now", metavar="INSTANT", help=NOW_HELP)] = None,
 ) -> None:
-    """Notifications the desk has queued (pages, escalations); delivery comes later."""
+    """Notifications the desk has queued: list them, or send them by e-mail (`outbox send`).
+
+    Alone, `outbox` lists them, newest first: pending, sent, failed (given up on after
+    its attempts) or withdrawn (by an undo), with the last error of a failed attempt."""
+    for name, value in (("db", db), ("now", now)):  # the global options, given after `outbox`
+        if value is not None:
+            setattr(globals_of(ctx), name, value)
+    if ctx.invoked_subcommand is not None:
+        return
     from supportdesk.query import check_limit
 
     check_limit(limit)
@@ -251,8 +272,85 @@ def _print_outbox(rows, zone, now) -> None:
     from supportdesk.timetext import format_local, from_utc_text
 
     for row in rows:
-        state = "pending" if row["sent_at"] is None else f"sent {local_short(row['sent_at'], zone, now)}"
+        if row["sent_at"] is not None:
+            state = f"sent {local_short(row['sent_at'], zone, now)}"
+        elif row.get("withdrawn_at"):
+            state = "withdrawn"
+        elif row.get("failed_at"):
+            state = f"failed after {row['attempts']} attempt(s): {row['last_error']}"
+        elif row.get("last_error"):
+            state = f"retry {local_short(row['next_attempt_at'], zone, now)} ({row['last_error']})" if row.get("next_attempt_at") else "pending"
+        else:
+            state = "pending"
         typer.echo(f"{row['id']:>4}  {format_local(from_utc_text(row['created_at']), zone)}  {row['channel']:<5} {row['recipient']:<20} {state:<8} {row['subject']}")
+
+
+@outbox_app.command("send")
+def outbox_send(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent (recipient, subject, first lines); send and change nothing.")] = False,
+    limit: Annotated[int | None, typer.Option(metavar="N", help="Send at most this many.")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Send the notices that are due by e-mail, through the SMTP server of your settings.
+
+    The server is set in the [smtp] table of your settings file or SUPPORTDESK_SMTP_*
+    (host, port, security, user, password, from); never in the policy or the desk. A
+    notice the server refuses is tried again later (exit 5); a server that cannot be
+    reached leaves every notice as it was (exit 4). See README "E-mail"."""
+    from supportdesk.errors import ExitCode
+    from supportdesk.mail.send import SmtpTransport, smtp_settings
+
+    settings = None if dry_run else smtp_settings()
+    if settings is not None and settings.warning:
+        say(f"warning: {settings.warning}")
+    with open_desk(ctx) as desk:
+        outcome = desk.send_notices(
+            SmtpTransport(settings) if settings else None, sender=settings.sender if settings else "", limit=limit, dry_run=dry_run
+        )
+        zone, now = desk.policy.zone, desk.now
+    if json_:
+        emit_json(outcome.to_json())
+    else:
+        _print_sent(outcome, zone, now)
+    if outcome.unreachable:
+        from supportdesk.cli.app import _error
+
+        _error(outcome.unreachable)
+        raise typer.Exit(int(ExitCode.UNAVAILABLE))
+    if outcome.failed:
+        raise typer.Exit(int(ExitCode.SKIPPED))
+
+
+def _print_sent(outcome, zone, now) -> None:
+    """What `outbox send` did, a line a notice on stdout; the counts on stderr."""
+    from supportdesk.cli.history import local_short
+
+    if outcome.dry_run:
+        for item in outcome.would_send:
+            about = f"#{item['ticket_id']} " if item["ticket_id"] is not None else ""
+            if item.get("error"):
+                typer.echo(f"notice {item['id']} ({about}{item['kind']}): cannot be sent: {item['error']}")
+                continue
+            typer.echo(f"notice {item['id']} ({about}{item['kind']}, {item['language']}) to {item['to']}: {item['subject']}")
+            for line in item["lines"]:
+                typer.echo(f"    {line}")
+            if item["attachments"]:
+                typer.echo(f"    attached: {', '.join(item['attachments'])}")
+        say(f"would send {len(outcome.would_send)} notice(s); nothing was sent or changed (--dry-run)" if outcome.would_send else "nothing to send")
+        return
+    for item in outcome.sent:
+        typer.echo(f"sent notice {item['id']} ({item['kind']}) to {item['to']}: {item['subject']}")
+    for item in outcome.failed:
+        then = f"given up after {item['attempts']} attempt(s)" if item["failed_at"] else f"tried again {local_short(item['next_attempt_at'], zone, now)}"
+        typer.echo(f"failed notice {item['id']} ({item['kind']}) to {item['to'] or '-'}: {item['error']}; {then}")
+    parts = [f"sent {len(outcome.sent)} notice(s)"] if outcome.sent or not outcome.failed else []
+    if outcome.failed:
+        gave_up = sum(1 for f in outcome.failed if f["failed_at"])
+        parts.append(f"{len(outcome.failed)} failed" + (f" ({gave_up} given up on)" if gave_up else ""))
+    if not outcome.sent and not outcome.failed and not outcome.unreachable:
+        parts = ["nothing to send"]
+    say("; ".join(parts))
 
 
 @app.command()

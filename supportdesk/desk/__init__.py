@@ -13,8 +13,10 @@ from supportdesk.desk.access import Access
 from supportdesk.desk.bulk import Bulk, BulkOutcome, CloseOutcome
 from supportdesk.desk.context import Clock, DeskContext, StoredHolidays, resolve_now
 from supportdesk.desk.credits import Credits
+from supportdesk.desk.delivery import Delivery
 from supportdesk.desk.filing import Filing
 from supportdesk.desk.fines import Fines
+from supportdesk.desk.mail import Mail
 from supportdesk.desk.oncall import OnCallAdmin, TimeDesk
 from supportdesk.desk.people import AGENT_ROLES, People
 from supportdesk.desk.policy_admin import PolicyAdmin
@@ -24,7 +26,7 @@ from supportdesk.desk.transfer import Transfer
 from supportdesk.triage import Triage
 
 
-class Desk(Fines, Filing, Bulk, OnCallAdmin, Access, Credits, Transfer, People, PolicyAdmin, Reports):
+class Desk(Mail, Delivery, Fines, Filing, Bulk, OnCallAdmin, Access, Credits, Transfer, People, PolicyAdmin, Reports):
     """An open desk acting for one actor at one instant: every use case of the service."""
 
 
@@ -33,7 +35,7 @@ class Desk(Fines, Filing, Bulk, OnCallAdmin, Access, Credits, Transfer, People, 
 # guarded below, so that a use case added later is agent-only unless listed here.
 SCOPED_USE_CASES = frozenset(
     {
-        "ticket", "list_tickets", "filter", "log", "file_ticket", "reply", "close_tickets", "bulk_close", "reopen", "status", "at", "close",
+        "ticket", "list_tickets", "filter", "log", "file_ticket", "reply", "close_tickets", "bulk_close", "reopen", "status", "at", "close", "attachment_file",
         "sla_report", "volume_report",
     }
 )

@@ -44,7 +44,7 @@ class Escalation(DeskContext):
         )
         return {
             "ticket_id": row["id"], "kind": kind, "recipient": recipient, "channel": channel,
-            "subject": subject, "body": body, "created_at": self.now_text,
+            "subject": subject, "body": body, "created_at": self.now_text, "fields": notices.stored_fields(kind, fields),
         }
 
     def _local(self, text: str | None) -> str | None:
@@ -137,5 +137,6 @@ class Escalation(DeskContext):
         return self.ticket(ticket_id)
 
     def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
-        """Queued notifications, newest first."""
-        return self.store.outbox(pending_only, limit)
+        """Queued notifications, newest first (without the values they are worded from
+        when sent: the desk's own)."""
+        return [{k: v for k, v in row.items() if k != "fields"} for row in self.store.outbox(pending_only, limit)]

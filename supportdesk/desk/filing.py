@@ -49,6 +49,7 @@ class Filing(Tickets):
         category = check_line(draft.category, "--category", limit=100).lower() if draft.category is not None else None
         service = check_line(draft.service, "--service", limit=200) if draft.service is not None else None
         email = check_email(draft.customer) if draft.customer else self.actor.name
+        uploads = self._checked_uploads(draft.attachments)
         if not draft.customer and self.actor.is_agent:
             raise InvalidInput("give the customer the ticket is for: --customer EMAIL")
         refused: intake.Verdict | None = None
@@ -77,6 +78,7 @@ class Filing(Tickets):
                     subject=subject, body=body, priority=priority, department=department, channel=channel,
                     category=category, service=service, fields=fields,
                 )
+                self._keep_uploads(ticket_id, None, uploads)
         if refused is not None:
             raise Refused(refused.message)
         result = self.ticket(ticket_id)
@@ -216,14 +218,19 @@ class Filing(Tickets):
         for verdict in verdicts.verdicts:
             if verdict.violation:
                 self._add_violation(customer, ticket_id, verdict.violation)
-        outbox = [self._customer_notice("filed", customer, ticket_id, subject=given["subject"], priority=priority, expect=self._expectation(row), notes="")]
+        outbox = [self._customer_notice(
+            "filed", customer, ticket_id, subject=given["subject"], priority=priority, expect=self._expectation(row), notes="", respond_by=row["respond_by"],
+        )]
         paid = [v for v in verdicts.verdicts if v.flag in ("out-of-scope", "paid-service", "admin-support-not-included") and v.message]
         outbox += [self._customer_notice("paid_service", customer, ticket_id, subject=given["subject"], message=v.message) for v in paid]
         if verdicts.closing is not None:
             closing = verdicts.closing
             closed = self._close_rows([row], CloseReason(closing.close_reason or "incomplete"))
             assert closed, "a new ticket can always be closed"
-            outbox.append(self._customer_notice("closed", customer, ticket_id, subject=given["subject"], reason=closing.message, reopen=self._reopen_hint(ticket_id)))
+            outbox.append(self._customer_notice(
+                "closed", customer, ticket_id, subject=given["subject"], reason=closing.message, reopen=self._reopen_hint(ticket_id),
+                close_reason=closing.close_reason or "incomplete", message=closing.message,
+            ))
         self.store.insert_outbox(outbox)
         if verdicts.closing is None and deadlines.outside_office_hours and policy.priority(priority).page_on_call:
             self._page(row)

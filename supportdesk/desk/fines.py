@@ -29,7 +29,7 @@ class Fines(Filing):
             customer = self.store.customer_by_id(row["customer_id"])
             assert customer is not None, "a ticket's customer is kept"
             reason = rule.message or "This ticket is closed because of abusive language."
-            notices = [self._customer_notice("closed", customer, ticket_id, subject=row["subject"], reason=reason, reopen="")]
+            notices = [self._customer_notice("closed", customer, ticket_id, subject=row["subject"], reason=reason, reopen="", close_reason="abuse", message=reason)]
             banned = ban and customer["status"] != "banned"
             if banned:
                 self.store.set_customer(customer["id"], {"status": "banned", "updated_at": self.now_text})

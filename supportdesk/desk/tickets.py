@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportdesk.access import PUBLIC_EVENTS, public_events, public_ticket
+from supportdesk.attachments import attachment_json
 from supportdesk.desk.context import DeskContext
 from supportdesk.errors import NotFound, Refused
 from supportdesk.frozen import Record, record
@@ -62,6 +63,7 @@ class TicketDraft(Record):
     service: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     ref: int | None = None  # an earlier ticket this one follows up (`file --ref N`)
+    attachments: tuple[Any, ...] = ()  # attachments.Upload: files to keep with it (`file --attach`)
 
 
 def active_row(store: Store, ticket_id: int, column: str, new: Any, *, inactive: str, same: str) -> dict[str, Any]:
@@ -99,6 +101,9 @@ class Tickets(DeskContext):
         result["messages"] = [message_json(m) for m in self.store.messages(ticket_id)]
         result["events"] = [event_json(e) for e in self.store.events(ticket_id)]
         result["required_fields"], result["missing_fields"] = self._required(result)
+        # A note's attachments are as internal as the note.
+        notes = set() if self.actor.is_agent else {m["id"] for m in result["messages"] if m["internal"]}
+        result["attachments"] = [attachment_json(a) for a in self.store.attachments(ticket_id) if a["message_id"] not in notes]
         return result if self.actor.is_agent else public_ticket(result)
 
     def _required(self, ticket: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -160,20 +165,24 @@ class Tickets(DeskContext):
             return "Reply to reopen it."
         return f"Reply within {within} days to reopen it; after that, file a new ticket referencing #{ticket_id}."
 
-    def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> TicketRecord:
+    def reply(self, ticket_id: int, text: str, *, internal: bool = False, attachments: tuple[Any, ...] = ()) -> TicketRecord:
         """Add a public reply (an agent's first one is the first response) or an internal
-        note; a reseller's or customer's reply resumes a pending ticket and reopens a
-        finished one within the policy's reopen window."""
+        note, with `attachments` (attachments.Upload); a reseller's or customer's reply
+        resumes a pending ticket and reopens a finished one within the policy's reopen window."""
         body = check_body(text, "the message", max_bytes=self.policy.body_max_bytes)
         if internal:
             self._require_agent("add internal notes")
+        uploads = self._checked_uploads(attachments)
         with self._transaction():
             row = self._row(ticket_id)
             change = self._reply_change(row, body, internal) if self.actor.is_agent else self._customer_reply_change(row, body)
             self.store.apply(change)
+            message_id = self.store.latest_message_id(ticket_id)
+            self._keep_uploads(ticket_id, message_id, uploads)
             if self.actor.is_agent and not internal:
                 customer = self.store.customers_by_ids([row["customer_id"]])[row["customer_id"]]
-                self.store.insert_outbox([self._customer_notice("reply", customer, ticket_id, subject=row["subject"], author=self.actor.name, body=body)])
+                notice = self._customer_notice("reply", customer, ticket_id, subject=row["subject"], author=self.actor.name, body=body, message_id=message_id)
+                self.store.insert_outbox([notice])
         return self.ticket(ticket_id)
 
     def _customer_reply_change(self, row: dict[str, Any], body: str) -> TicketChange:
@@ -198,16 +207,19 @@ class Tickets(DeskContext):
         event = self._event("customer_reply", details)
         return self._change(row, values, [event], [message])
 
-    def _customer_notice(self, kind: str, to: dict[str, Any], ticket_id: int | None, **fields: Any) -> dict[str, Any]:
+    def _customer_notice(self, kind: str, to: dict[str, Any], ticket_id: int | None, *, stored: Any = None, **fields: Any) -> dict[str, Any]:
         """An outbox row telling a customer (or reseller) something, sent to its support
-        address when it set one. Delivery comes with the e-mail channel."""
+        address when it set one, with the values it is worded from when sent (`stored`:
+        already as JSON, shared by a bulk change's notices)."""
         from supportdesk import notices
 
         subject, body = notices.render(kind, id=ticket_id, **fields)
         recipient = to.get("_recipient") or notice_recipient(to)
+        if stored is None:
+            stored = notices.stored_fields(kind, fields | ({"to": to["id"]} if ticket_id is None else {}))
         return {
             "ticket_id": ticket_id, "kind": kind, "recipient": recipient, "channel": "email",
-            "subject": subject, "body": body, "created_at": self.now_text,
+            "subject": subject, "body": body, "created_at": self.now_text, "fields": stored,
         }
 
     def _reply_change(self, row: dict[str, Any], body: str, internal: bool) -> TicketChange:
@@ -393,14 +405,17 @@ class Tickets(DeskContext):
 
     def _closed_notices(self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None) -> list[dict[str, Any]]:
         """Tell each customer their ticket was closed, why, and how to take it up again."""
+        from supportdesk import notices
+
         customers = self.store.customers_by_ids(sorted({r["customer_id"] for r in rows}))
         for customer in customers.values():
             customer["_recipient"] = notice_recipient(customer)
         words = {CloseReason.RESOLVED: "resolved", CloseReason.DUPLICATE: f"a duplicate of #{of}" if of else "a duplicate"}
         reason_text = words.get(reason, reason.value.replace("-", " "))
+        stored = notices.stored_fields("closed", {"close_reason": reason.value, "of": of})  # the same for every ticket
         return [
             self._customer_notice(
-                "closed", customers[r["customer_id"]], r["id"], subject=r["subject"], reason=reason_text, reopen=self._reopen_hint(r["id"]),
+                "closed", customers[r["customer_id"]], r["id"], subject=r["subject"], reason=reason_text, reopen=self._reopen_hint(r["id"]), stored=stored,
             )
             for r in rows
         ]

@@ -394,6 +394,78 @@ def m009_report_index(db: sqlite_utils.Database) -> None:
     )
 
 
+def m010_mail(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The e-mail channel. A notice's delivery: the Message-ID it went out with (so that
+        -- a reply's In-Reply-To/References finds its ticket), its attempts and the last
+        -- failure, when to try again, and a bounce recorded against it.
+        ALTER TABLE outbox ADD COLUMN message_id TEXT;
+        ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN last_error TEXT;
+        ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE outbox ADD COLUMN bounced_at TEXT;
+        ALTER TABLE outbox ADD COLUMN bounce TEXT;
+        ALTER TABLE outbox ADD COLUMN address TEXT;      -- the e-mail address it went to
+        ALTER TABLE outbox ADD COLUMN fields TEXT;       -- JSON: the notice's values, worded in the recipient's language when sent
+        ALTER TABLE outbox ADD COLUMN failed_at TEXT;    -- given up on (attempts used up); never sent
+        CREATE UNIQUE INDEX outbox_message_id ON outbox(message_id) WHERE message_id IS NOT NULL;
+        -- A ticket's thread of sent mail (References); a notice gets its Message-ID when
+        -- claimed for sending, so queueing (a bulk close) does not touch this index.
+        CREATE INDEX outbox_thread ON outbox(ticket_id) WHERE message_id IS NOT NULL;
+
+        -- Every message ingest has seen, once: by its Message-ID, or a digest of it when
+        -- it has none; what became of it.
+        CREATE TABLE mail_seen (
+            key TEXT PRIMARY KEY,                      -- <message-id> or sha256:…
+            sender TEXT,
+            subject TEXT,
+            ticket_id INTEGER REFERENCES tickets(id),
+            outcome TEXT NOT NULL,                     -- filed | reply | quarantined | ignored | bounce | refused
+            why TEXT,
+            answer TEXT,                               -- the notice that answered the sender (filed, refused…), if any
+            at TEXT NOT NULL
+        );
+        CREATE INDEX mail_seen_sender ON mail_seen(sender, at);  -- answers per sender (the rate limit)
+        CREATE INDEX mail_seen_ticket ON mail_seen(ticket_id) WHERE ticket_id IS NOT NULL;  -- a ticket's thread (References)
+
+        -- Messages held back for an agent: a reply from someone who is neither the
+        -- ticket's requester nor its reseller, and the like.
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL REFERENCES mail_seen(key),
+            sender TEXT,
+            subject TEXT,
+            ticket_id INTEGER REFERENCES tickets(id),
+            why TEXT NOT NULL,
+            raw BLOB NOT NULL,                         -- the message as received
+            received_at TEXT NOT NULL,
+            released_at TEXT,
+            released_by TEXT,
+            dropped_at TEXT,
+            dropped_by TEXT
+        );
+        CREATE INDEX quarantine_held ON quarantine(received_at) WHERE released_at IS NULL AND dropped_at IS NULL;
+
+        -- Attachments: the bytes live beside the desk, content-addressed by SHA-256; a
+        -- row ties them to a ticket and, when they came with one, its message.
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            message_id INTEGER REFERENCES messages(id),
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX attachments_ticket ON attachments(ticket_id);
+        CREATE INDEX attachments_message ON attachments(message_id) WHERE message_id IS NOT NULL;
+        """
+    )
+
+
 # Append only. The position in this tuple is the schema version.
 MIGRATIONS = (
     m001_initial,
@@ -405,6 +477,7 @@ MIGRATIONS = (
     m007_operations,
     m008_credits,
     m009_report_index,
+    m010_mail,
 )
 MIGRATION_NAMES = tuple(fn.__name__ for fn in MIGRATIONS)
 SCHEMA_VERSION = len(MIGRATIONS)

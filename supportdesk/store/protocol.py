@@ -457,3 +457,115 @@ class DeskStore(Protocol):
     def insert_imported(self, tickets: Sequence[dict[str, Any]]) -> None:
         """Write imported tickets with their messages, their history as it was, and an `imported` event each."""
         ...
+
+    # ---- notices going out (delivery) and attachments ---------------------------------
+
+    def due_notices(self, now: str, limit: int | None = None, after: int = 0) -> list[dict[str, Any]]:
+        """Notices due for sending at an instant, with ids above `after` (not sent, withdrawn or given up on), oldest first."""
+        ...
+
+    def claim_notice(self, notice_id: int, now: str, lease_until: str, message_id: str) -> dict[str, Any] | None:
+        """Take a due notice for sending: one attempt more, leased until an instant, its Message-ID kept; None when no longer due."""
+        ...
+
+    def record_delivery(self, notice_id: int, values: dict[str, Any]) -> None:
+        """Record what became of a notice's attempt: sent, or its error and next try, or given up."""
+        ...
+
+    def notice(self, notice_id: int) -> dict[str, Any] | None:
+        """One queued notice, or None."""
+        ...
+
+    def mail_thread(self, ticket_id: int) -> list[str]:
+        """The Message-IDs of a ticket's mail with its customer (received and sent), oldest first."""
+        ...
+
+    def latest_message_id(self, ticket_id: int) -> int | None:
+        """The id of the message last added to a ticket, or None."""
+        ...
+
+    def message(self, message_id: int) -> dict[str, Any] | None:
+        """One message of a ticket, or None."""
+        ...
+
+    def insert_attachment(self, row: dict[str, Any]) -> int:
+        """Add an attachment's record (its bytes are kept beside the desk); returns its id."""
+        ...
+
+    def attachment(self, attachment_id: int) -> dict[str, Any] | None:
+        """One attachment's record, or None."""
+        ...
+
+    def attachments(self, ticket_id: int) -> list[dict[str, Any]]:
+        """A ticket's attachments, oldest first."""
+        ...
+
+    def message_attachments(self, message_id: int) -> list[dict[str, Any]]:
+        """The attachments that came with one message, oldest first."""
+        ...
+
+    # ---- mail coming in (ingest) -----------------------------------------------------
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A part of the transaction in progress that is undone alone when its block fails."""
+        ...
+
+    def seen_mail(self, keys: Sequence[str]) -> set[str]:
+        """Which of these message keys have been seen before."""
+        ...
+
+    def record_mail(self, row: dict[str, Any]) -> None:
+        """Record what became of a message (inside a transaction)."""
+        ...
+
+    def mail_answers(self, sender: str, since: str) -> int:
+        """How many messages of this sender seen since an instant were answered."""
+        ...
+
+    def tickets_of_messages(self, message_ids: Sequence[str]) -> dict[str, int]:
+        """The ticket of each of these Message-IDs that the desk sent (a notice) or took in."""
+        ...
+
+    def sent_notices(self, message_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The notices sent with these Message-IDs."""
+        ...
+
+    def record_bounce(self, outbox_id: int, at: str, bounce: str) -> None:
+        """Record that a notice bounced, and what the bounce said."""
+        ...
+
+    def customers_by_address(self, address: str) -> list[dict[str, Any]]:
+        """Customers and resellers whose own address, or one of their notification addresses, is `address`; their own first."""
+        ...
+
+    def last_outbox_id(self) -> int:
+        """The id of the newest notice (0 when there is none)."""
+        ...
+
+    def notices_after(self, outbox_id: int) -> list[dict[str, Any]]:
+        """The notices queued after the one with this id, oldest first."""
+        ...
+
+    def withdraw_notice_ids(self, ids: Sequence[int], at: str) -> None:
+        """Withdraw these unsent notices (they stay, marked withdrawn)."""
+        ...
+
+    def insert_quarantine(self, row: dict[str, Any]) -> int:
+        """Hold a message for an agent (inside a transaction); returns its quarantine id."""
+        ...
+
+    def quarantined(self, held_only: bool = True) -> list[dict[str, Any]]:
+        """Quarantined messages without their bytes (only those still held, or all), oldest first."""
+        ...
+
+    def quarantined_message(self, quarantine_id: int) -> dict[str, Any] | None:
+        """One quarantined message with its bytes, or None."""
+        ...
+
+    def set_quarantine(self, quarantine_id: int, values: dict[str, Any]) -> None:
+        """Change columns of a quarantined message (released, dropped)."""
+        ...
+
+    def set_mail_outcome(self, key: str, values: dict[str, Any]) -> None:
+        """Change what is recorded of a message seen (a released one's new outcome)."""
+        ...

@@ -20,10 +20,12 @@ from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
 from supportdesk.model import UNTRACKED_COLUMNS, Event, Message, TicketChange
 from supportdesk.store.migrations import SCHEMA_VERSION, migration_set
 from supportdesk.store.sqlite_credits import SqliteCredits
+from supportdesk.store.sqlite_delivery import SqliteDelivery
 from supportdesk.store.sqlite_files import (
     connect,
     explain_error,
 )
+from supportdesk.store.sqlite_mail import SqliteMail
 from supportdesk.store.sqlite_maintenance import SqliteMaintenance
 from supportdesk.store.sqlite_operations import SqliteOperations
 from supportdesk.store.sqlite_people import SqlitePeople
@@ -62,7 +64,7 @@ CHUNK = 5000
 EVENT_JSON = json_encoder(sort_keys=True)
 
 
-class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, SqliteTransfer, SqliteReports):
+class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, SqliteTransfer, SqliteReports, SqliteMail, SqliteDelivery):
     """One open desk file."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
@@ -579,8 +581,8 @@ class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, Sq
             columns = ("ticket_id", "kind", "recipient", "channel", "subject", "body", "created_at")
             operation = self._stamp[0]
             self.conn.executemany(
-                f"INSERT INTO outbox ({', '.join(columns)}, operation) VALUES ({', '.join('?' for _ in columns)}, ?)",
-                [[r[c] for c in columns] + [operation] for r in rows],
+                f"INSERT INTO outbox ({', '.join(columns)}, fields, operation) VALUES ({', '.join('?' for _ in columns)}, ?, ?)",
+                [[r[c] for c in columns] + [r.get("fields"), operation] for r in rows],
             )
 
     def outbox(self, pending_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
