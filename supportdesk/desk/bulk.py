@@ -340,6 +340,8 @@ class Bulk(Escalation, Tickets):
 
     def assign(self, ticket_id: int, to: str) -> dict[str, Any]:
         """Give one ticket to an agent (`me`, a login, or `none` to unassign)."""
+        if not self.store.existing_ids([ticket_id], self.actor.scope):
+            raise NotFound(f"no ticket #{ticket_id}; `supportdesk list` shows the tickets there are")
         outcome = self.bulk_assign(to, ids=[ticket_id])
         if outcome.skipped:
             why = outcome.skipped[0]["why"]
