@@ -15,6 +15,7 @@ through the CLI (a command costs tens of milliseconds; a call of the API, one or
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from supportdesk.cli import app
+# Commands run in subprocesses import supportdesk from this checkout, as the tests do,
+# whatever copy the environment has installed (a git worktree beside an editable install).
+_CHECKOUT = str(Path(__file__).resolve().parent.parent)
+if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != _CHECKOUT:
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_CHECKOUT, os.environ.get("PYTHONPATH")) if p)
+
+from supportdesk.cli import app  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HOSTING = EXAMPLES / "hosting-general.toml"
@@ -55,6 +62,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("SUPPORTDESK_DB", raising=False)
     monkeypatch.delenv("SUPPORTDESK_NOW", raising=False)
+    monkeypatch.delenv("SUPPORTDESK_URL", raising=False)  # remote mode, where a test asks for it
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
