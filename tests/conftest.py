@@ -62,6 +62,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("SUPPORTDESK_DB", raising=False)
     monkeypatch.delenv("SUPPORTDESK_NOW", raising=False)
+    monkeypatch.delenv("SUPPORTDESK_URL", raising=False)  # remote mode, where a test asks for it
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

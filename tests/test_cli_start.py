@@ -16,6 +16,8 @@ from supportdesk.cli.app import COMMANDS
 
 COMMAND_MODULES = {f"supportdesk.cli.{module}" for module, _ in COMMANDS.values()}
 HEAVY = ("rich", "sqlite_utils", "pendulum", "holidays")
+# Remote mode's client, and the server's stack: none of them on a local command's path.
+REMOTE = ("supportdesk.remote", "http.client", "httpx", "fastapi", "uvicorn", "pydantic")
 
 # Runs the CLI as the console script does, then reports (on a descriptor of its own,
 # past the CLI's stream wrappers) which modules were imported.
@@ -35,11 +37,12 @@ with open(os.environ["PROBE_OUT"], "w") as out:
 """
 
 
-def run_fresh(tmp_path, *argv: str, preload: tuple[str, ...] = ()) -> tuple[int, set[str], str]:
+def run_fresh(tmp_path, *argv: str, preload: tuple[str, ...] = (), **extra: str) -> tuple[int, set[str], str]:
     """Run supportdesk in a new interpreter (after importing `preload`), acting at a
-    fixed instant (SUPPORTDESK_NOW): exit code, modules imported, stdout and stderr."""
+    fixed instant (SUPPORTDESK_NOW, unless `extra` variables say otherwise): exit code,
+    modules imported, stdout and stderr."""
     report = tmp_path / "probe.json"
-    env = {**os.environ, "PROBE_OUT": str(report), "PROBE_PRELOAD": " ".join(preload), "SUPPORTDESK_NOW": "2026-11-20T11:00"}
+    env = {**os.environ, "PROBE_OUT": str(report), "PROBE_PRELOAD": " ".join(preload), "SUPPORTDESK_NOW": "2026-11-20T11:00", **extra}
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], env=env, capture_output=True, text=True, check=False)
     data = json.loads(report.read_text())
     return data["code"], set(data["modules"]), done.stdout + done.stderr
@@ -53,7 +56,7 @@ def test_show_imports_its_own_module_only(cli, tmp_path):
     assert json.loads(output)["id"] == 1
     assert "supportdesk.cli.tickets" in modules
     assert not (COMMAND_MODULES - {"supportdesk.cli.tickets"}) & modules
-    assert not [m for m in HEAVY if m in modules]
+    assert not [m for m in HEAVY + REMOTE if m in modules]
 
 
 def test_show_as_a_table_brings_rich_but_no_other_command(cli, tmp_path):
@@ -72,7 +75,7 @@ def test_help_and_version_import_no_command(tmp_path):
         assert code == 0, output
         # Not even supportdesk.cli.completion: completion costs nothing unless asked for.
         assert not COMMAND_MODULES & modules, argv
-        assert not [m for m in HEAVY if m in modules], argv
+        assert not [m for m in HEAVY + REMOTE if m in modules], argv
 
 
 def test_help_lists_every_command_with_its_help_without_building_them(tmp_path):
@@ -130,3 +133,20 @@ def test_a_refusal_of_a_lazily_built_command_is_one_line(cli, tmp_path):
     code, _, output = run_fresh(tmp_path, "--db", str(cli.path), "show", "99")
     assert code == 3, output
     assert output.startswith("error: ") and len(output.strip().splitlines()) == 1
+
+
+def test_remote_status_imports_the_stdlib_client_and_nothing_heavy(tmp_path):
+    from test_remote_client import STATUS, Fake
+
+    fake = Fake()
+    fake.answer("GET", "/v1/status", STATUS)
+    try:
+        code, modules, output = run_fresh(tmp_path, "status", SUPPORTDESK_URL=fake.url, SUPPORTDESK_TOKEN="sdk_t0ken", SUPPORTDESK_NOW="")
+    finally:
+        fake.stop()
+    assert code == 0, output
+    assert "Shop returns 503" in output
+    assert {"supportdesk.remote", "http.client", "supportdesk.cli.access"} <= modules
+    assert not (COMMAND_MODULES - {"supportdesk.cli.access", "supportdesk.cli.tickets"}) & modules  # status reads ids with tickets.py
+    # Neither httpx (see supportdesk/remote.py), the server's stack, nor the store.
+    assert not [m for m in ("httpx", "fastapi", "uvicorn", "pydantic", "sqlite_utils", "sqlite3", "pendulum", "holidays") if m in modules]

@@ -67,7 +67,7 @@ def test_the_desks_names_for_other_options(cli):
 
 
 def test_commands_and_options():
-    assert complete_bash("supportdesk s") == ["show", "sla", "service", "status"]
+    assert complete_bash("supportdesk s") == ["show", "sla", "service", "status", "serve"]
     assert complete_bash("supportdesk oncall ") == ["now", "next", "schedule", "override"]
     assert complete_bash("supportdesk file --pri") == ["--priority"]
     assert complete_bash("supportdesk completion install ") == ["bash", "zsh", "fish"]
@@ -97,7 +97,7 @@ def test_zsh_and_fish_answers(cli):
     asks["_TYPER_COMPLETE_ARGS"] = "supportdesk --db "  # a file name: fish completes files
     assert CliRunner().invoke(app, [], env=asks).exit_code == 1
     # Click's order of the instruction is understood too.
-    assert complete_bash("supportdesk s", env={"_SUPPORTDESK_COMPLETE": "bash_complete"}) == ["show", "sla", "service", "status"]
+    assert complete_bash("supportdesk s", env={"_SUPPORTDESK_COMPLETE": "bash_complete"}) == ["show", "sla", "service", "status", "serve"]
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

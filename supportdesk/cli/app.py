@@ -104,6 +104,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("ingest", "Take in mail: tickets, replies and bounces from a .eml file, an mbox, a Maildir, or one message on standard input (-)."),
     "attachment": ("attachments", "Files kept with tickets: write one out (`attachment save ID`)."),
     "completion": ("completion", "Tab completion for bash, zsh and fish: install it, or print its script."),
+    "serve": ("serve", "Serve the desk as an HTTP JSON API (/v1/…) for resellers, customers and remote agents."),
 }
 
 # The environment variable of a shell's completion request (`supportdesk completion`).
@@ -320,7 +321,19 @@ def _global_params() -> list[Any]:
     return [
         TyperOption(param_decls=["--db"], metavar="PATH", expose_value=False, callback=_set_global, help=DB_HELP),
         TyperOption(param_decls=["--now"], metavar="INSTANT", expose_value=False, callback=_set_global, help=NOW_HELP),
+        TyperOption(param_decls=["--url"], metavar="URL", expose_value=False, callback=_set_url, help=URL_HELP),
     ]
+
+
+def _set_url(ctx: Any, param: Any, value: str | None) -> None:
+    """`--url` given after the command; in remote mode, only the remote commands run."""
+    _set_global(ctx, param, value)
+    if globals_of(ctx).url:
+        from supportdesk.remote import check_remote_command
+
+        while ctx.parent is not None and ctx.parent.parent is not None:
+            ctx = ctx.parent
+        check_remote_command(ctx.info_name)
 
 
 def check_arguments(args: list[str]) -> list[str]:
@@ -449,10 +462,12 @@ class Globals:
 
     db: str | None
     now: str | None
+    url: str | None = None  # remote mode: the server (--url, SUPPORTDESK_URL)
 
 
 DB_HELP = "The desk file (env SUPPORTDESK_DB; default: desk.db in the user data dir)."
 NOW_HELP = "Act as of this instant (env SUPPORTDESK_NOW), e.g. 2026-11-20T14:30 or 'fri 17:30'."
+URL_HELP = "A desk served by `supportdesk serve` (env SUPPORTDESK_URL), used with SUPPORTDESK_TOKEN."
 
 
 def _version(ctx: typer.Context, value: bool) -> None:
@@ -480,11 +495,12 @@ def _global_options(
             help=NOW_HELP,
         ),
     ] = None,
+    url: Annotated[str | None, typer.Option("--url", metavar="URL", help=URL_HELP)] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    ctx.obj = Globals(db=db, now=now or os.environ.get("SUPPORTDESK_NOW") or None)
+    ctx.obj = Globals(db=db, now=now or os.environ.get("SUPPORTDESK_NOW") or None, url=url or os.environ.get("SUPPORTDESK_URL") or None)
 
 
 def globals_of(ctx: typer.Context) -> Globals:
@@ -502,11 +518,18 @@ def real_now():
 
 @contextmanager
 def open_desk(ctx: typer.Context) -> Iterator[Desk]:
-    """The desk named by the global options, acting for the OS user."""
+    """The desk named by the global options, acting for the OS user (or the token's
+    holder); in remote mode (--url, SUPPORTDESK_URL), the server's desk."""
+    options = globals_of(ctx)
+    if options.url:
+        from supportdesk.remote import open_remote
+
+        with open_remote(options.url, db=options.db, now=options.now) as remote:
+            yield remote  # type: ignore[misc] - the methods the remote commands call
+        return
     from supportdesk.config import TOKEN_ENV, current_login, locate_desk
     from supportdesk.desk import Desk
 
-    options = globals_of(ctx)
     location = locate_desk(options.db)
     token = os.environ.get(TOKEN_ENV) or None
     desk = Desk.open(location, login=current_login() if token is None else "", clock=real_now, now_text=options.now, token=token)
