@@ -286,6 +286,15 @@ class RemotePolicy(Record):
 
         return ZoneInfo(self.timezone)
 
+    @property
+    def attachment_max_bytes(self) -> int:
+        """`--attach` reads the file before the desk is asked: not over the API (yet)."""
+        raise InvalidInput(ATTACH_REFUSED)
+
+
+# Attachments are not sent over the API: a file is attached on the desk's own host.
+ATTACH_REFUSED = "--attach works only on the desk's own host, not in remote mode; leave it out, or ask an agent to attach the file"
+
 
 @record
 class RemoteTriage(Record):
@@ -404,6 +413,8 @@ class RemoteDesk:
 
     def file_ticket(self, draft: Any) -> dict[str, Any]:
         """`file`: the ticket filed, with what the intake said."""
+        if getattr(draft, "attachments", None):
+            raise InvalidInput(ATTACH_REFUSED)
         body = {
             "subject": draft.subject,
             "body": draft.body,
@@ -418,8 +429,10 @@ class RemoteDesk:
         }
         return self._call("POST", "/v1/tickets", body={k: v for k, v in body.items() if v is not None}).data
 
-    def reply(self, ticket_id: int, text: str, *, internal: bool = False) -> dict[str, Any]:
+    def reply(self, ticket_id: int, text: str, *, internal: bool = False, attachments: Any = ()) -> dict[str, Any]:
         """`reply ID -m TEXT [--internal]`."""
+        if attachments:
+            raise InvalidInput(ATTACH_REFUSED)
         return self._call("POST", f"/v1/tickets/{ticket_id}/replies", body={"text": text, "internal": internal}).data
 
     def bulk_close(

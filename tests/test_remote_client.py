@@ -166,6 +166,15 @@ def test_file_and_reply_send_the_options_as_json(fake):
     assert json.loads(fake.requests[-1]["body"]) == {"text": "any news?", "internal": False}
 
 
+def test_attachments_are_refused_in_remote_mode_before_anything_is_sent(fake, tmp_path):
+    log = tmp_path / "error.log"
+    log.write_text("boom\n")
+    before = len(fake.requests)
+    for args in (("file", "-s", "Shop down", "-b", "503", "--attach", str(log)), ("reply", "7", "-m", "the log", "--attach", str(log))):
+        refused(remote(fake.url, *args), 2, "--attach works only on the desk's own host, not in remote mode")
+    assert all(r["path"] != "/v1/tickets" and not r["path"].endswith("/replies") for r in fake.requests[before:])
+
+
 @pytest.mark.parametrize(
     ("status", "code", "message"),
     [

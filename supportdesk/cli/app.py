@@ -21,6 +21,7 @@ import typer
 from typer.core import TyperGroup
 
 from supportdesk import __version__
+from supportdesk.cli.streams import InertStream, PipeGuard, ReaderGone
 from supportdesk.errors import ExitCode, SupportdeskError
 from supportdesk.frozen import Record, record
 
@@ -215,51 +216,6 @@ class DeskGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
-
-
-class InertStream:
-    """A text stream that shows control, escape and bidi characters as visible escapes:
-    everything a command prints for people passes through it (JSON and CSV, which keep
-    the exact text, are written to the stream underneath with `raw_stdout()`)."""
-
-    def __init__(self, stream: Any):
-        self.raw = stream
-
-    def write(self, text: str) -> int:
-        from supportdesk.text import inert
-
-        self.raw.write(inert(text))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw, name)
-
-
-class ReaderGone(Exception):
-    """Standard output's reader went away (`| head -1`): not an OSError, so that no
-    layer in between turns it into a failure."""
-
-
-class PipeGuard:
-    """Standard output, with a closed pipe reported as ReaderGone."""
-
-    def __init__(self, stream: Any):
-        self.stream = stream
-
-    def write(self, text: str) -> int:
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError:
-            raise ReaderGone() from None
-
-    def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            raise ReaderGone() from None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
 
 
 def raw_stdout() -> Any:
