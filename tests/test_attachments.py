@@ -135,3 +135,78 @@ def test_a_token_holder_saves_only_the_attachments_of_tickets_in_scope(cli, repo
     cli.refused(3, "no attachment 3", "attachment", "save", "3", "-o", str(tmp_path / "note.pdf"), env=ada)
     cli.refused(2, "'x' is not an attachment number", "attachment", "save", "x", now=NOW)
     assert json.loads(cli.ok("attachment", "save", "2", "-o", str(tmp_path / "b.pdf"), "--json", now=NOW).stdout)["ticket_id"] == 2
+
+
+def test_attach_refuses_what_is_not_a_file_and_never_waits_on_a_pipe(cli, tmp_path):
+    cli.ok("customer", "add", "ada@example.com", now=NOW)
+    os.mkfifo(tmp_path / "pipe")  # nobody writes to it: opening it used to block for ever
+    (tmp_path / "dir").mkdir()
+    before = files_of(cli)
+    file = ("file", "-s", "Site down", "-b", "503", "-c", "ada@example.com", "--field", "domain=x.example", "--attach")
+    cli.refused(2, f"--attach {tmp_path / 'pipe'}: nothing could be read from it (it is not a regular file", *file, str(tmp_path / "pipe"), now=NOW)
+    cli.refused(2, f"--attach {tmp_path / 'dir'}: is a directory", *file, str(tmp_path / "dir"), now=NOW)
+    cli.refused(2, f"--attach {tmp_path / 'nope'}: no such file", *file, str(tmp_path / "nope"), now=NOW)
+    assert files_of(cli) == before
+
+
+def test_attach_reads_a_pipe_that_is_written_to(cli):
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash for process substitution")
+    cli.ok("customer", "add", "ada@example.com", now=NOW)
+    command = f"{sys.executable} -m supportdesk --db {cli.path} --now {NOW} file -s 'Site down' -b 503 -c ada@example.com --field domain=x.example"
+    done = subprocess.run(["bash", "-c", command + " --attach <(printf 'nginx: worker exited\\n')"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (attached,) = cli.json("show", done.stdout.strip(), now=NOW)["attachments"]
+    assert attached["size"] == 21
+
+
+def test_a_failed_write_leaves_no_partial_file_and_is_one_line(cli, report, tmp_path, monkeypatch):
+    import errno
+
+    import supportdesk.cli.attachments as command
+
+    cli.ok("customer", "add", "ada@example.com", now=NOW)
+    cli.ok("file", "-s", "Site down", "-b", "503", "-c", "ada@example.com", "--field", "domain=x.example", "--attach", str(report), now=NOW)
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, fd: int, mode: str):
+            self.file = real_fdopen(fd, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, data: bytes) -> int:
+            self.file.write(data[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(command.os, "fdopen", Full)
+    target = tmp_path / "saved.pdf"
+    cli.refused(2, f"cannot write {target}: No space left on device", "attachment", "save", "1", "-o", str(target), now=NOW)
+    assert not target.exists()  # no half-written file left behind
+    target.write_bytes(b"kept")  # a file the user had: overwritten by --force, so not removed
+    cli.refused(2, f"cannot write {target}: No space left on device", "attachment", "save", "1", "-o", str(target), "--force", now=NOW)
+    assert target.exists()
+
+
+def test_saving_to_standard_output_that_fails_or_goes_away(cli, report, tmp_path):
+    import subprocess
+    import sys
+
+    cli.ok("customer", "add", "ada@example.com", now=NOW)
+    cli.ok("file", "-s", "Site down", "-b", "503", "-c", "ada@example.com", "--field", "domain=x.example", "--attach", str(report), now=NOW)
+    command = [sys.executable, "-m", "supportdesk", "--db", str(cli.path), "--now", NOW, "attachment", "save", "1", "-o", "-"]
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "wb") as full:  # a full disk: was "unexpected OSError … a bug", exit 70
+            done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+        assert (done.returncode, done.stderr) == (2, "error: cannot write to standard output: No space left on device\n")
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False)
+    reader.stdout.close()  # `| head -c0`: the reader went away, which is no error (click said exit 1)
+    assert reader.wait(60) == 0 and reader.stderr.read() == b""

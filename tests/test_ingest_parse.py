@@ -229,3 +229,43 @@ def test_sources_that_are_not_mail_are_refused(tmp_path):
     with pytest.raises(InvalidInput, match="not a mail message"):
         list(read_messages(tmp_path / "x.bin"))
     assert list(read_messages(MAIL / "no_message_id.eml")) == [(MAIL / "no_message_id.eml").read_bytes()]
+
+
+def test_a_pipe_is_refused_before_it_is_opened_never_waited_on(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe")  # nobody writes to it: opening it to read would block for ever
+    with pytest.raises(InvalidInput, match="is not a regular file .* supportdesk ingest - <"):
+        list(read_messages(tmp_path / "pipe"))
+
+
+def test_a_maildir_message_gone_while_it_is_read_is_skipped_not_fatal(tmp_path):
+    import mailbox
+
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    for name in ("no_message_id.eml", "html_only.eml"):
+        box.add((MAIL / name).read_bytes())
+    (tmp_path / "Maildir" / "new" / "0000.gone").symlink_to(tmp_path / "moved-away")  # listed first, unreadable
+    skipped: list[str] = []
+    read = list(read_messages(tmp_path / "Maildir", skipped))
+    assert sorted(read) == sorted((MAIL / n).read_bytes() for n in ("no_message_id.eml", "html_only.eml"))
+    assert skipped == [f"the message 0000.gone of {tmp_path / 'Maildir'}: it was moved or deleted while being read"]
+    with pytest.raises(InvalidInput, match="cannot read the message 0000.gone"):
+        list(read_messages(tmp_path / "Maildir"))
+
+
+def test_a_nul_in_the_text_becomes_a_replacement_character_not_a_held_message():
+    mail = parse(b"From: ada@example.com\nSubject: x\n\nline\x00one\n")
+    assert mail.text == "line\ufffdone"
+
+
+def test_a_text_too_long_for_the_desk_is_cut_and_kept_whole_beside_it():
+    assert rules.fit_body("short", 100, 1000) == ("short", None)
+    text = "ş" * 80  # two bytes each: 160 bytes
+    cut, whole = rules.fit_body(text, 120, 1000)
+    assert len(cut.encode()) <= 120 and cut.startswith("ş") and "\ufffd" not in cut  # never half a character
+    assert cut.endswith("[… cut here: the whole text (160 bytes) is attached as message.txt]")
+    assert (whole.filename, whole.content_type, whole.data) == ("message.txt", "text/plain", text.encode())
+    cut, whole = rules.fit_body(text, 120, 150)
+    assert whole is None and cut.endswith("[… cut here: the whole text (160 bytes) was too large to keep (limits.attachment_max_bytes)]")
+

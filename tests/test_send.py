@@ -424,3 +424,40 @@ def test_the_json_of_a_send_names_each_notice_and_what_became_of_it(three_langua
     [failed] = data["failed"]
     assert (failed["to"], failed["error"], failed["permanent"], failed["attempts"]) == ("ali@example.ir", "452 4.2.2 Mailbox full", False, 1)
     assert (failed["next_attempt_at"], failed["failed_at"]) == ("2026-11-20T07:02:00Z", None)
+
+
+def test_a_bad_limit_is_refused_alone_before_the_settings_are_read(three_languages, monkeypatch, tmp_path):
+    cli, _ = three_languages
+    settings = tmp_path / "config.toml"
+    settings.write_text('[smtp]\nhost = "mail.example.com"\nuser = "desk"\npassword = "s3cret"\nfrom = "help@hosting.example"\n', encoding="utf-8")
+    settings.chmod(0o644)  # a warning about it came first: two lines for one refusal
+    monkeypatch.setenv("SUPPORTDESK_CONFIG", str(settings))
+    for limit in ("0", "-1"):
+        cli.refused(2, f"--limit must be 1 or more, not {limit}", "outbox", "send", "--limit", limit, now="2026-11-20T10:01")
+
+
+def test_a_server_that_does_not_speak_smtp_is_named_as_such(three_languages, monkeypatch):
+    import threading
+
+    cli, _ = three_languages
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    def web_server() -> None:
+        connection, _ = listener.accept()
+        connection.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        connection.close()
+
+    thread = threading.Thread(target=web_server, daemon=True)
+    thread.start()
+    for name, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"), ("FROM", "help@hosting.example")):
+        monkeypatch.setenv(f"SUPPORTDESK_SMTP_{name}", value)
+    try:
+        line = cli.refused(4, f"127.0.0.1:{port} does not answer as an SMTP server (is the port right?)", "outbox", "send", now="2026-11-20T10:01")
+    finally:
+        listener.close()
+        thread.join(5)
+    assert "-1" not in line  # smtplib's code for "no SMTP reply" was shown as the server's
+    assert all(r["attempts"] == 0 and r["sent_at"] is None for r in outbox_rows(cli))

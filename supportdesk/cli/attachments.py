@@ -35,20 +35,38 @@ def read_uploads(paths: list[str] | None, limit: int) -> tuple[Any, ...]:
     uploads = []
     for text in paths or []:
         path = Path(text).expanduser()
-        try:
-            size = path.stat().st_size
-            if path.is_dir():
-                raise InvalidInput(f"--attach {text}: is a directory; attach files one by one")
-            check_size(size, limit, safe_filename(path.name))
-            with path.open("rb") as stream:
-                data = stream.read(limit + 1)  # a file that grew since stat() is caught too
-        except FileNotFoundError:
-            raise InvalidInput(f"--attach {text}: no such file") from None
-        except OSError as error:
-            raise InvalidInput(f"--attach {text}: cannot read it ({error.strerror or error})") from None
+        data = _read_upload(path, text, limit)
         check_size(len(data), limit, safe_filename(path.name))
         uploads.append(Upload(path.name, data))
     return tuple(uploads)
+
+
+def _read_upload(path: Path, text: str, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of one --attach file (a file that grew since stat() is
+    caught too). A pipe (`--attach <(command)`) is read as it comes; one that nobody
+    writes to is refused rather than waited on forever."""
+    import stat
+
+    from supportdesk.attachments import check_size, safe_filename
+
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InvalidInput(f"--attach {text}: is a directory; attach files one by one")
+        if stat.S_ISREG(mode):
+            check_size(path.stat().st_size, limit, safe_filename(path.name))
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of blocking.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as stream:
+            os.set_blocking(fd, True)  # then read whatever a writer sends, to its end
+            data = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise InvalidInput(f"--attach {text}: no such file") from None
+    except OSError as error:
+        raise InvalidInput(f"--attach {text}: cannot read it ({error.strerror or error})") from None
+    if not data and not stat.S_ISREG(mode):
+        raise InvalidInput(f"--attach {text}: nothing could be read from it (it is not a regular file, and nothing wrote to it)")
+    return data
 
 
 def _attachment_id(text: str) -> int:
@@ -74,12 +92,7 @@ def attachment_save(
     with open_desk(ctx) as desk:
         record, data = desk.attachment_file(attachment_id)
     if output == "-":
-        stream = raw_stdout()
-        if stream.isatty():
-            raise Refused("standard output is a terminal; give -o PATH, or pipe it: attachment save ID -o - > FILE")
-        buffer = getattr(stream, "buffer", stream)
-        buffer.write(data)
-        buffer.flush()
+        _write_stdout(data)
         return
     target = Path(output).expanduser() if output else Path(record["name"])
     if target.is_dir():
@@ -92,13 +105,37 @@ def attachment_save(
 
 
 def _write(target: Path, data: bytes, force: bool) -> None:
-    """Write `data` to `target`: a new file (refused when one exists, unless `force`)."""
+    """Write `data` to `target`: a new file (refused when one exists, unless `force`); a
+    write that fails (a full disk) leaves no partial file it created."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    existed = os.path.lexists(target)  # a file (or link) of the user's is never removed
     try:
         fd = os.open(target, flags, 0o600)
     except FileExistsError:
         raise Refused(f"{target} exists; give --force to overwrite it, or -o PATH to write elsewhere") from None
     except OSError as error:
         raise InvalidInput(f"cannot write {target}: {error.strerror or error}") from None
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as error:
+        if not existed:
+            target.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _write_stdout(data: bytes) -> None:
+    """Write `data` to standard output (a reader that went away is not an error)."""
+    stream = raw_stdout()
+    if stream.isatty():
+        raise Refused("standard output is a terminal; give -o PATH, or pipe it: attachment save ID -o - > FILE")
+    buffer = getattr(stream, "buffer", stream)
+    try:
+        buffer.write(data)
+        buffer.flush()
+    except BrokenPipeError:
+        from supportdesk.cli.app import ReaderGone
+
+        raise ReaderGone() from None  # as every command's output: not an error (click would exit 1)
+    except OSError as error:
+        raise InvalidInput(f"cannot write to standard output: {error.strerror or error}") from None

@@ -18,7 +18,7 @@ from supportdesk.cli.app import (
     open_desk,
     say,
 )
-from supportdesk.errors import DeskUnavailable, InvalidInput, SupportdeskError
+from supportdesk.errors import InvalidInput, SupportdeskError
 
 INGEST_HELP = (
     "Take in mail: tickets, replies and bounces from a .eml file, an mbox, a Maildir, or one message on standard input (-).\n\n"
@@ -66,31 +66,45 @@ def ingest_read(
     """Take in the messages at PATH (`ingest PATH` for short); a summary goes to stderr.
 
     Exit codes: 0 when every message was read (quarantined ones included); 2 when PATH
-    cannot be read or is not a message, mbox or Maildir; with -, 75 (EX_TEMPFAIL) when
-    the desk is busy or cannot be written, so that the mail system tries again."""
+    cannot be read or is not a message, mbox or Maildir; with -, 2 when standard input
+    is not a message, else 75 (EX_TEMPFAIL) whenever it cannot be taken in (the desk is
+    busy, missing or not yours to write), so that the mail system keeps it and tries again."""
     from pathlib import Path
 
+    skipped: list[str] = []
     if path == "-":
         messages: Any = [_stdin_message()]
     else:
         from supportdesk.mail.parse import read_messages
 
-        messages = read_messages(Path(path))
+        messages = read_messages(Path(path), skipped)
         first = next(messages, None)  # an unreadable path is refused before the desk is opened
         messages = _chain(first, messages) if first is not None else []  # an empty Maildir: nothing to do
     try:
         with open_desk(ctx) as desk:
             outcome = desk.ingest(messages, dry_run=dry_run)
     except Exception as error:
-        from supportdesk.store import backend_error_message
-
-        unavailable = error.message if isinstance(error, DeskUnavailable) else backend_error_message(error)
-        if path == "-" and unavailable is not None:
-            raise TryLater(f"{unavailable} (exit {TEMPFAIL}: the mail system keeps the message and tries again)") from None
+        if path == "-":
+            # A mail system bounces the message on any other exit code: a desk that is
+            # missing, an OS user who is not its agent, even a bug, must not lose it.
+            raise TryLater(f"{_failure(error)} (exit {TEMPFAIL}: the mail system keeps the message and tries again)") from None
         raise
     if json_:
         emit_json(outcome.json())
+    for note in skipped[:LISTED]:
+        say(f"warning: skipped {note}; the next run tries it again")
+    if len(skipped) > LISTED:
+        say(f"warning: … and {len(skipped) - LISTED} more messages skipped")
     _summary(outcome)
+
+
+def _failure(error: Exception) -> str:
+    """Why taking a message in failed, in one line (as the error line would say it)."""
+    from supportdesk.store import backend_error_message
+
+    if isinstance(error, SupportdeskError):
+        return error.message
+    return backend_error_message(error) or f"unexpected {type(error).__name__}: {error}; this is a bug in supportdesk, please report it"
 
 
 def _chain(first: bytes, rest: Any) -> Any:
@@ -105,7 +119,10 @@ def _stdin_message() -> bytes:
     if stream is None or stream.isatty():
         raise InvalidInput("ingest - reads one message on standard input, but nothing is piped; e.g. supportdesk ingest - < message.eml")
     buffer = getattr(stream, "buffer", None)
-    data = buffer.read() if buffer is not None else stream.read().encode("utf-8", "surrogateescape")
+    try:
+        data = buffer.read() if buffer is not None else stream.read().encode("utf-8", "surrogateescape")
+    except OSError as error:  # the mail system's pipe failed: it still has the message
+        raise TryLater(f"cannot read standard input: {error.strerror or error} (exit {TEMPFAIL}: the mail system keeps the message and tries again)") from None
     return check_message(data, "standard input")
 
 
@@ -130,7 +147,15 @@ def _summary(outcome: Any) -> None:
     say(f"{prefix}{total} message{'s' if total != 1 else ''}: {summary}")
 
 
-QuarantineId = Annotated[int, typer.Argument(metavar="ID", help="The quarantined message (from `ingest quarantine list`).", show_default=False)]
+QuarantineId = Annotated[str, typer.Argument(metavar="ID", help="The quarantined message (from `ingest quarantine list`).", show_default=False)]
+
+
+def _quarantine_id(text: str) -> int:
+    """A quarantined message's number as given; InvalidInput (exit 2) for anything else."""
+    raw = text.strip()
+    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0 or len(raw) > 18:
+        raise InvalidInput(f"{text!r} is not a quarantined message's number; `supportdesk ingest quarantine list` shows them")
+    return int(raw)
 
 
 @quarantine_app.command("list")
@@ -143,16 +168,22 @@ def quarantine_list(
 
     def show(rows: list[dict[str, Any]], zone: Any, now: Any) -> None:
         from supportdesk.cli.history import local_short
-        from supportdesk.cli.render import print_rows
+        from supportdesk.text import inert
 
         if not rows:
             say("no messages in quarantine" if not all_ else "the quarantine has never held a message")
             return
-        cells = [
-            [str(r["id"]), local_short(r["received_at"], zone, now), r["sender"] or "-", f"#{r['ticket']}" if r["ticket"] else "-", r["state"], r["subject"] or "-", r["why"]]
-            for r in rows
-        ]
-        print_rows([("Id", True), ("Received", False), ("From", False), ("Ticket", False), ("State", False), ("Subject", False), ("Why", False)], cells, wraps="Why")
+        # A block a message, not a table: its number and why it is held must show at any width.
+        blocks = []
+        for r in rows:
+            about = f"  (ticket #{r['ticket']})" if r["ticket"] else ""
+            lines = [
+                f"message {r['id']}  {r['state']}  {local_short(r['received_at'], zone, now)}  from {r['sender'] or '-'}{about}",
+                f"  subject: {r['subject'] or '-'}",
+                f"  why: {r['why']}",
+            ]
+            blocks.append("\n".join(inert(line, multiline=False) for line in lines))
+        typer.echo("\n\n".join(blocks))
 
     desk_command(ctx, json_, lambda desk: desk.quarantine(all_=all_), show)
 
@@ -160,15 +191,17 @@ def quarantine_list(
 @quarantine_app.command("release")
 def quarantine_release(ctx: typer.Context, quarantine_id: QuarantineId, json_: JsonOption = False) -> None:
     """Take a held message in as if its sender were allowed: a reply on the ticket it names, else a new ticket."""
+    number = _quarantine_id(quarantine_id)
 
     def show(result: dict[str, Any], zone: Any, now: Any) -> None:
         done = "added as a reply to" if result["outcome"] == "reply" else "filed as"
         say(f"released message {result['id']}: {done} #{result['ticket']}")
 
-    desk_command(ctx, json_, lambda desk: desk.release_quarantined(quarantine_id), show)
+    desk_command(ctx, json_, lambda desk: desk.release_quarantined(number), show)
 
 
 @quarantine_app.command("drop")
 def quarantine_drop(ctx: typer.Context, quarantine_id: QuarantineId, json_: JsonOption = False) -> None:
     """Drop a held message: it is never taken in (it stays listed with --all)."""
-    desk_command(ctx, json_, lambda desk: desk.drop_quarantined(quarantine_id), lambda r, zone, now: say(f"dropped message {r['id']}"))
+    number = _quarantine_id(quarantine_id)
+    desk_command(ctx, json_, lambda desk: desk.drop_quarantined(number), lambda r, zone, now: say(f"dropped message {r['id']}"))

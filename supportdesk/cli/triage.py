@@ -300,7 +300,9 @@ def outbox_send(
     reached leaves every notice as it was (exit 4). See README "E-mail"."""
     from supportdesk.errors import ExitCode
     from supportdesk.mail.send import SmtpTransport, smtp_settings
+    from supportdesk.query import check_limit
 
+    check_limit(limit, least=1)  # a bad --limit is refused alone, before the settings are read
     settings = None if dry_run else smtp_settings()
     if settings is not None and settings.warning:
         say(f"warning: {settings.warning}")

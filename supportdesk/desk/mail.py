@@ -353,16 +353,17 @@ class _Run:
     def reply_as(self, mail: Any, ticket_id: int, actor: Actor, answer_to: dict[str, Any]) -> MailOutcome:
         """Add the message to the ticket as `actor`'s reply; a refusal (a banned sender, a
         ticket past its reopen window) is answered with why."""
-        from supportdesk.mail.ingest import body_text, reply_text
+        from supportdesk.mail.ingest import body_text, fit_body, reply_text
 
         before = self.store.last_outbox_id()
+        text, whole = fit_body(body_text(reply_text(mail), mail), *self.limits())
         try:
-            self.desk._acting(actor)._mail_reply(ticket_id, body_text(reply_text(mail), mail))
+            self.desk._acting(actor)._mail_reply(ticket_id, text)
         except Refused as error:
             answered, held = self.answer(mail, before, answer_to, "refused", ticket_id, error.message)
             return self.outcome(mail, "refused", ticket_id, _with(error.message, held), answered)
         message_id = self.store.messages(ticket_id)[-1]["id"]
-        return self.outcome(mail, "reply", ticket_id, self.attach(mail, ticket_id, message_id, actor.label))
+        return self.outcome(mail, "reply", ticket_id, self.attach(mail, ticket_id, message_id, actor.label, whole))
 
     # ---- new tickets ------------------------------------------------------------------
 
@@ -391,8 +392,9 @@ class _Run:
             answered, held = self.answer(mail, desk.store.last_outbox_id(), customer, "refused", None, refusal)
             return self.outcome(mail, "refused", None, _with(refusal, held), answered)
         departments = [(d.name, d.label) for d in desk.policy.departments]
+        text, whole = ingest.fit_body(ingest.body_text(mail.text, mail), *self.limits())
         draft = TicketDraft(
-            ingest.ticket_subject(mail.subject), ingest.body_text(mail.text, mail), customer["email"] if customer else mail.sender,
+            ingest.ticket_subject(mail.subject), text, customer["email"] if customer else mail.sender,
             department=ingest.department_of(mail.recipients, departments), channel=ingest.MAIL_CHANNEL,
         )
         if actor is None:
@@ -404,7 +406,7 @@ class _Run:
             answered, held = self.answer(mail, before, customer, "refused", None, error.message)
             return self.outcome(mail, "refused", None, _with(error.message, held), answered)
         answered, held = self.answer(mail, before, customer, None, ticket["id"], None)
-        kept = self.attach(mail, ticket["id"], None, actor.label)
+        kept = self.attach(mail, ticket["id"], None, actor.label, whole)
         why = "; ".join(w for w in (held and f"not acknowledged: {held}", kept) if w) or None
         return self.outcome(mail, "filed", ticket["id"], why, answered)
 
@@ -453,21 +455,34 @@ class _Run:
             return None, held
         return answers[0]["kind"], None
 
-    def attach(self, mail: Any, ticket_id: int, message_id: int | None, by: str) -> str | None:
-        """Keep the message's attachments with its ticket (and the reply they came with);
-        says which were not kept (larger than the policy allows), or None."""
-        if not mail.attachments:
+    def limits(self) -> tuple[int, int]:
+        """The policy's largest text and largest attachment, in bytes."""
+        return self.desk.policy.body_max_bytes, self.desk.policy.attachment_max_bytes
+
+    def attach(self, mail: Any, ticket_id: int, message_id: int | None, by: str, whole: Any = None) -> str | None:
+        """Keep the message's attachments with its ticket (and the reply they came with),
+        and `whole`, its text when it was cut; says which were not kept (larger than the
+        policy allows, or beyond the first ATTACHMENTS_PER_MESSAGE), or None."""
+        from supportdesk.mail.ingest import ATTACHMENTS_PER_MESSAGE
+
+        attachments = (whole, *mail.attachments) if whole is not None else mail.attachments
+        if not attachments:
             return None
+        kept = attachments[:ATTACHMENTS_PER_MESSAGE]
+        extra = len(attachments) - len(kept)
+        beyond = f"{extra} more attachment{'s' if extra != 1 else ''} (a message keeps at most {ATTACHMENTS_PER_MESSAGE})" if extra else None
         if self.dry_run:  # their bytes would be written beside the desk at once
-            return f"{len(mail.attachments)} attachment(s) would be kept"
+            return f"{len(kept)} attachment(s) would be kept" + (f"; not kept: {beyond}" if beyond else "")
         from supportdesk.attachments import store_attachment
 
         refused = []
-        for attachment in mail.attachments:
+        for attachment in kept:
             try:
                 store_attachment(self.desk, ticket_id, message_id, attachment.filename, attachment.content_type, attachment.data, self.desk.now_text, by)
             except InvalidInput as error:
                 refused.append(error.message)
+        if beyond:
+            refused.append(beyond)
         return "not kept: " + "; ".join(refused) if refused else None
 
     # ---- release from the quarantine --------------------------------------------------

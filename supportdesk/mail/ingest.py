@@ -16,7 +16,13 @@ from collections.abc import Iterable
 
 from supportdesk.frozen import Record, record
 from supportdesk.mail import LOOP_HEADER
-from supportdesk.mail.parse import DeliveryReport, Mail, plain_bounce, trim_quoted
+from supportdesk.mail.parse import (
+    Attachment,
+    DeliveryReport,
+    Mail,
+    plain_bounce,
+    trim_quoted,
+)
 
 # The channel tickets that come by mail are filed on.
 MAIL_CHANNEL = "email"
@@ -24,6 +30,9 @@ MAIL_CHANNEL = "email"
 # hour, and an address the desk does not know in a day: no policy key sets these.
 ANSWERS_PER_HOUR = 5
 UNKNOWN_ANSWERS_PER_DAY = 1
+# Attachments kept of one message (the rest are named in its outcome): each is a file
+# beside the desk, and a message of thousands of tiny parts must not make thousands.
+ATTACHMENTS_PER_MESSAGE = 100
 # The notices that answer the sender of a message (the others — a page to the on-call
 # engineer, a word to a reseller — are not answers and are never held back).
 ANSWER_KINDS = ("filed", "refused", "paid_service", "closed")
@@ -178,6 +187,26 @@ def body_text(text: str, mail: Mail) -> str:
     if mail.attachments:
         return "Attached: " + ", ".join(a.filename for a in mail.attachments)
     return mail.subject
+
+
+# The name the whole text of a message too long for the desk is kept under.
+FULL_TEXT_NAME = "message.txt"
+
+
+def fit_body(text: str, max_bytes: int, attachment_max: int) -> tuple[str, Attachment | None]:
+    """A message's text within the desk's `max_bytes` (limits.body_max_bytes): as it is,
+    or its beginning with a note, and the whole text as an attachment when it is within
+    `attachment_max` (the sender cannot shorten a message already sent; refusing it
+    would leave them unanswered)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data.strip()) <= max_bytes:
+        return text, None
+    kept = len(data) <= attachment_max
+    where = f"is attached as {FULL_TEXT_NAME}" if kept else "was too large to keep (limits.attachment_max_bytes)"
+    note = f"\n\n[… cut here: the whole text ({len(data):,} bytes) {where}]"
+    room = max(max_bytes - len(note.encode("utf-8")), 0)
+    head = data[:room].decode("utf-8", "ignore").rstrip()  # never half a character
+    return head + note, Attachment(FULL_TEXT_NAME, "text/plain", data) if kept else None
 
 
 def ticket_subject(subject: str) -> str:

@@ -87,16 +87,30 @@ class Mail(Record):
 # ---- where messages come from ------------------------------------------------------------
 
 
-def read_messages(path: Path) -> Iterator[bytes]:
+def read_messages(path: Path, skipped: list[str] | None = None) -> Iterator[bytes]:
     """The messages at `path` as bytes: a Maildir (a directory with cur/ and new/), an
     mbox (a file starting with `From `), or one message (.eml). InvalidInput (exit 2)
-    when the path cannot be read or is none of these."""
-    import mailbox
+    when the path cannot be read or is none of these (a pipe or a device is refused
+    before it is opened: it could hang, and it cannot be read twice).
 
-    if path.is_dir():
+    A message of a Maildir that vanishes or cannot be read while it is read (a mail
+    client moved or deleted it) is left for the next run, named in `skipped`, rather
+    than stopping the rest; without `skipped` it is refused like the path."""
+    import mailbox
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InvalidInput(f"{path} does not exist; give a .eml file, an mbox, a Maildir, or - for standard input") from None
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror or error}") from None
+    if stat.S_ISDIR(mode):
         if not ((path / "cur").is_dir() and (path / "new").is_dir()):
             raise InvalidInput(f"{path} is a directory but not a Maildir (it has no cur/ and new/); give a Maildir, an mbox or a .eml file")
         box: Any = mailbox.Maildir(str(path), factory=None, create=False)
+    elif not stat.S_ISREG(mode):
+        raise InvalidInput(f"{path} is not a regular file (a pipe or a device); give one message on standard input instead: supportdesk ingest - < {path}")
     else:
         head = _head(path)
         if head.startswith(b"From "):
@@ -107,13 +121,30 @@ def read_messages(path: Path) -> Iterator[bytes]:
         else:
             raise InvalidInput(f"{path} is not a mail message, an mbox or a Maildir (it does not start with a header line or `From `)")
     try:
-        keys = sorted(box.keys()) if isinstance(box, mailbox.Maildir) else box.keys()
-        for key in keys:
-            yield box.get_bytes(key)
+        if isinstance(box, mailbox.Maildir):
+            yield from _maildir_messages(box, path, skipped)
+        else:
+            for key in box.keys():
+                yield box.get_bytes(key)
     except OSError as error:
         raise InvalidInput(f"cannot read {path}: {error.strerror or error}") from None
     finally:
         box.close()
+
+
+def _maildir_messages(box: Any, path: Path, skipped: list[str] | None) -> Iterator[bytes]:
+    """A Maildir's messages in the order of their names; one that is gone or unreadable
+    by the time it is read is noted in `skipped` (see read_messages)."""
+    for key in sorted(box.keys()):
+        try:
+            data = box.get_bytes(key)
+        except (KeyError, OSError) as error:  # moved or deleted since the listing, or unreadable
+            reason = "it was moved or deleted while being read" if isinstance(error, (KeyError, FileNotFoundError)) else error.strerror or str(error)
+            if skipped is None:
+                raise InvalidInput(f"cannot read the message {key} of {path}: {reason}") from None
+            skipped.append(f"the message {key} of {path}: {reason}")
+            continue
+        yield data
 
 
 def _head(path: Path) -> bytes:
@@ -438,7 +469,8 @@ def _body_text(texts: list[tuple[str, str]]) -> str:
     plain = [t for kind, t in texts if kind != "text/html"]
     chosen = plain or [t for _, t in texts]
     text = "\n\n".join(t.strip("\n") for t in chosen if t.strip())
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # NUL is no text (the desk takes none): shown as U+FFFD rather than holding the message.
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
 
 
 # ---- HTML mail as text -------------------------------------------------------------------

@@ -197,6 +197,8 @@ class SmtpTransport:
             raise MailServerUnavailable(f"the SMTP server {self.server} does not offer {'STARTTLS' if s.security == 'starttls' else 'login'} ({error}); {how}") from None
         except smtplib.SMTPResponseException as error:
             _quit(client)
+            if error.smtp_code == -1:  # smtplib's code for a reply that is not SMTP (a web server, say)
+                raise MailServerUnavailable(f"{self.server} does not answer as an SMTP server (is the port right?); {how}") from None
             raise MailServerUnavailable(f"the SMTP server {self.server} refused the connection: {_reply(error)}; {how}") from None
         except (ssl.SSLError, ssl.CertificateError) as error:
             _quit(client)
