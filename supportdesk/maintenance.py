@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -43,7 +44,38 @@ def backup(desk_path: Path, target: Path, *, force: bool = False) -> dict[str, A
         counts = _write_beside(target, ".backup", store.copy_to, force=force, refusal=refusal)
     finally:
         store.close()
-    return {"desk": str(desk_path), "file": str(target), **counts, "bytes": target.stat().st_size}
+    # Attachments' bytes, after the copy of the desk: every file its rows name was written
+    # before its row, so none is missing (one added meanwhile is merely extra).
+    files = copy_attachments(desk_path, target)
+    return {"desk": str(desk_path), "file": str(target), **counts, "attachments": files, "bytes": target.stat().st_size}
+
+
+def copy_attachments(source: Path, target: Path) -> int:
+    """Copy the attachments kept beside the desk file `source` to beside `target`: files
+    are content-addressed and never change, so only those missing there are copied (to a
+    temporary name, then renamed). Returns how many files the copy holds."""
+    from supportdesk.attachments import files_dir
+
+    source_dir, target_dir = files_dir(source), files_dir(target)
+    if not source_dir.is_dir():
+        return 0
+    held = 0
+    try:
+        for path in sorted(source_dir.rglob("*")):
+            if not path.is_file() or path.is_symlink() or path.name.startswith("."):
+                continue
+            destination = target_dir / path.relative_to(source_dir)
+            held += 1
+            if destination.exists():
+                continue
+            destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            temp = destination.with_name(f".{destination.name}.copying")
+            shutil.copyfile(path, temp)
+            os.chmod(temp, 0o600)
+            os.replace(temp, destination)
+    except OSError as error:
+        raise DeskUnavailable(f"cannot copy the attachments to {target_dir}: {error.strerror or error}; the desk file was copied") from None
+    return held
 
 
 def restore(source: Path, desk_path: Path, *, force: bool = False) -> dict[str, Any]:
@@ -69,7 +101,8 @@ def restore(source: Path, desk_path: Path, *, force: bool = False) -> dict[str, 
         counts = _write_beside(desk_path, ".restoring", lambda temp: _sound_copy(opened, temp, source), force=force, refusal=refusal)
     finally:
         opened.close()
-    return {"desk": str(desk_path), "file": str(source), **counts, "replaced": replaced, "bytes": desk_path.stat().st_size}
+    files = copy_attachments(source, desk_path)
+    return {"desk": str(desk_path), "file": str(source), **counts, "attachments": files, "replaced": replaced, "bytes": desk_path.stat().st_size}
 
 
 def _sound_copy(opened: Store, temp: Path, source: Path) -> dict[str, Any]:

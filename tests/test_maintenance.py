@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -12,8 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, Cli, api
+
 from supportdesk.maintenance import Problem, replay_ticket
 from supportdesk.store.migrations import SCHEMA_VERSION
 
@@ -96,8 +97,27 @@ def test_backup_json_says_what_it_wrote(cli, tmp_path):
         "schema_version": SCHEMA_VERSION,
         "tickets": 1,
         "events": events,
+        "attachments": 0,
         "bytes": (tmp_path / "b.db").stat().st_size,
     }
+
+
+def test_attachments_go_with_a_backup_and_come_back_with_a_restore(cli, tmp_path):
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4 the report")
+    ticket = cli.ok("file", "-s", "Report", "-b", "attached", "-c", "ada@example.com", "--attach", str(report), now=NOW).stdout.strip()
+    attachment = cli.json("show", ticket, now=NOW)["attachments"][0]["id"]
+    backup = tmp_path / "b.db"
+    assert cli.json("backup", str(backup), now=NOW)["attachments"] == 1
+    kept = [p for p in Path(f"{backup}.files").rglob("*") if p.is_file()]
+    assert [p.read_bytes() for p in kept] == [b"%PDF-1.4 the report"] and mode(kept[0]) == 0o600
+    # The desk and its files are lost; the backup brings both back.
+    cli.path.unlink()
+    shutil.rmtree(f"{cli.path}.files")
+    assert cli.json("restore", str(backup), now=NOW)["attachments"] == 1
+    saved = tmp_path / "saved.pdf"
+    cli.ok("attachment", "save", str(attachment), "-o", str(saved), now=NOW)
+    assert saved.read_bytes() == b"%PDF-1.4 the report"
 
 
 def test_backup_refuses_an_existing_file_without_force(cli, tmp_path):
