@@ -264,6 +264,17 @@ def test_every_output_format_exits_0_when_the_reader_closes_early(cli, fmt):
     assert done.stderr == ""
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system to stand for a full disk")
+@pytest.mark.parametrize("fmt", ["--csv", "--json", ""])
+def test_output_to_a_full_disk_is_one_line_and_exit_2_not_a_bug(cli, fmt):
+    with api(cli) as do:
+        do.file()
+    env = os.environ | {"SUPPORTDESK_DB": str(cli.path), "SUPPORTDESK_NOW": LATER}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "supportdesk", "list", *fmt.split()], env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write the output: No space left on device; free some space, or write it elsewhere\n")
+
+
 def test_a_carriage_return_in_a_subject_stays_inside_its_csv_field(cli):
     import csv
     import io

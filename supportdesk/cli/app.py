@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperGroup
 
 from supportdesk import __version__
-from supportdesk.cli.streams import InertStream, PipeGuard, ReaderGone
+from supportdesk.cli.streams import InertStream, OutputFailed, PipeGuard, ReaderGone
 from supportdesk.errors import ExitCode, SupportdeskError
 from supportdesk.frozen import Record, record
 
@@ -344,6 +344,16 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
+def _silence_stdout() -> None:
+    """Point the real standard output at /dev/null, so that the interpreter's final
+    flush of what could not be written stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
 def run_safely(invoke: Any) -> int:
     """Call `invoke`; map its outcome to an exit code, printing one line on failure."""
     from typer._click import exceptions as click_errors
@@ -371,14 +381,13 @@ def run_safely(invoke: Any) -> int:
     except typer.Exit as done:
         return int(done.exit_code)
     except (BrokenPipeError, ReaderGone):
-        # The reader (e.g. `head`) went away: not an error of ours. Point the real
-        # descriptor at /dev/null so that the interpreter's final flush stays quiet.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.__stdout__.fileno())
-        except (OSError, AttributeError, ValueError):
-            pass
+        # The reader (e.g. `head`) went away: not an error of ours.
+        _silence_stdout()
         return int(ExitCode.OK)
+    except OutputFailed as error:
+        _silence_stdout()
+        _error(f"cannot write the output: {error.strerror}; free some space, or write it elsewhere")
+        return int(ExitCode.INVALID)
     except Exception as error:  # noqa: BLE001 - the boundary: no traceback, ever
         # A database driver's error can only come from a store that was imported.
         store_package = sys.modules.get("supportdesk.store")

@@ -29,8 +29,17 @@ class ReaderGone(Exception):
     layer in between turns it into a failure."""
 
 
+class OutputFailed(Exception):
+    """Standard output cannot be written (a full disk, an I/O error): `strerror` says why."""
+
+    def __init__(self, strerror: str):
+        super().__init__(strerror)
+        self.strerror = strerror
+
+
 class PipeGuard:
-    """Standard output, with a closed pipe reported as ReaderGone."""
+    """Standard output, with a closed pipe reported as ReaderGone and any other failure
+    to write as OutputFailed."""
 
     def __init__(self, stream: Any):
         self.stream = stream
@@ -40,12 +49,16 @@ class PipeGuard:
             return self.stream.write(text)
         except BrokenPipeError:
             raise ReaderGone() from None
+        except OSError as error:
+            raise OutputFailed(error.strerror or str(error)) from None
 
     def flush(self) -> None:
         try:
             self.stream.flush()
         except BrokenPipeError:
             raise ReaderGone() from None
+        except OSError as error:
+            raise OutputFailed(error.strerror or str(error)) from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
