@@ -2,8 +2,10 @@
 file and reply, on a large desk, over HTTP on localhost.
 
 Builds a desk of N tickets (default 1 000 000) through the store's bulk path under the
-hosting-general policy: R resellers (default 20) with 50 end customers and 5 000 tickets
-each (about 1.4 % of them still active, with deadlines from the policy), the other tickets
+hosting-general policy: R resellers (default 100: one for each client, as the issue's load
+reads) with 50 end customers and T tickets each (default 1 000; `--resellers 20
+--reseller-tickets 5000` is a heavier profile: five clients a reseller, 64 active tickets
+in each answer) (about 1.4 % of them still active, with deadlines from the policy), the other tickets
 direct customers'; tickets of the last month carry replies and internal notes. `--keep
 DIR` keeps it and reuses it on the next run. Each server configuration then works on a
 fresh copy of it:
@@ -505,8 +507,8 @@ def table(info: dict[str, Any], results: dict[int, dict[str, Any]], args: argpar
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--resellers", type=int, default=20)
-    parser.add_argument("--reseller-tickets", type=int, default=5_000)
+    parser.add_argument("--resellers", type=int, default=100)
+    parser.add_argument("--reseller-tickets", type=int, default=1_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--threads", type=int, help="serve's --threads (default: its own)")
     parser.add_argument("--clients", type=int, default=100)
@@ -535,7 +537,7 @@ def main() -> None:
     results = {workers: run_config(built, folder, workers, args) for workers in args.workers}
     # The default resellers keep the section "serve"; other sizes get a section of their own.
     profile = (args.resellers, args.reseller_tickets)
-    key = "serve" if profile == (20, 5_000) else f"serve-{args.resellers}x{args.reseller_tickets}"
+    key = "serve" if profile == (100, 1_000) else f"serve-{args.resellers}x{args.reseller_tickets}"
     title = f"The HTTP API under load ({info['tickets']:,} tickets, {args.resellers} resellers of {args.reseller_tickets:,})"
     finish(key, title, table(info, results, args), None if args.keep else folder)
 
