@@ -366,7 +366,7 @@ def test_a_url_with_credentials_a_query_or_in_clear_text_over_a_network_is_refus
 
 
 def test_commands_that_need_the_desk_file_are_refused_in_remote_mode(fake):
-    for args in (["policy", "show"], ["assign", "1", "--to", "me"], ["init"], ["token", "list"], ["report", "sla"]):
+    for args in (["policy", "show"], ["assign", "1", "--to", "me"], ["init"], ["token", "list"], ["report", "sla"], ["outbox"], ["outbox", "--json"]):
         line = refused(remote(fake.url, *args), 2, "works only on a local desk; unset SUPPORTDESK_URL")
         assert line.startswith(f"error: `supportdesk {args[0]}` works only")
     assert fake.requests == []

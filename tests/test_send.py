@@ -461,3 +461,27 @@ def test_a_server_that_does_not_speak_smtp_is_named_as_such(three_languages, mon
         thread.join(5)
     assert "-1" not in line  # smtplib's code for "no SMTP reply" was shown as the server's
     assert all(r["attempts"] == 0 and r["sent_at"] is None for r in outbox_rows(cli))
+
+
+def test_a_notice_that_cannot_be_made_is_a_recorded_failure_and_the_others_go_out(three_languages, smtp, monkeypatch):
+    # A policy template can pass `policy check` and still fail on a notice's values
+    # (`{{ of + 0 }}` with no `of`): that notice fails alone, recorded; nothing crashes.
+    from supportdesk.desk import delivery
+
+    cli, ids = three_languages
+    made = delivery.Delivery._outgoing
+
+    def broken(self, row):
+        if row["ticket_id"] == ids["ada@example.com"]:
+            raise TypeError("unsupported operand type(s) for +: 'NoneType' and 'int'")
+        return made(self, row)
+
+    monkeypatch.setattr(delivery.Delivery, "_outgoing", broken)
+    preview = cli.json("outbox", "send", "--dry-run", now="2026-11-20T10:01")
+    [bad] = [n for n in preview["would_send"] if n["ticket_id"] == ids["ada@example.com"]]
+    assert bad["to"] is None and "TypeError" in bad["error"] and len(preview["would_send"]) == 3
+    result = cli("outbox", "send", now="2026-11-20T10:01")
+    assert result.exit_code == 5 and "Traceback" not in result.output, result.output
+    [row] = [r for r in outbox_rows(cli) if r["ticket_id"] == ids["ada@example.com"]]
+    assert row["sent_at"] is None and row["last_error"].startswith("cannot make the message: TypeError")
+    assert smtp.to("ayse@example.com") and smtp.to("ada@example.com") == []

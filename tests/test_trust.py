@@ -272,7 +272,7 @@ def test_output_to_a_full_disk_is_one_line_and_exit_2_not_a_bug(cli, fmt):
     env = os.environ | {"SUPPORTDESK_DB": str(cli.path), "SUPPORTDESK_NOW": LATER}
     with open("/dev/full", "w") as full:
         done = subprocess.run([sys.executable, "-m", "supportdesk", "list", *fmt.split()], env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
-    assert (done.returncode, done.stderr) == (2, "error: cannot write the output: No space left on device; free some space, or write it elsewhere\n")
+    assert (done.returncode, done.stderr) == (2, "error: cannot write the output: No space left on device; what the command changed is done (check before running it again); free some space, or write the output elsewhere\n")
 
 
 def test_a_carriage_return_in_a_subject_stays_inside_its_csv_field(cli):

@@ -386,7 +386,7 @@ def run_safely(invoke: Any) -> int:
         return int(ExitCode.OK)
     except OutputFailed as error:
         _silence_stdout()
-        _error(f"cannot write the output: {error.strerror}; free some space, or write it elsewhere")
+        _error(f"cannot write the output: {error.strerror}; what the command changed is done (check before running it again); free some space, or write the output elsewhere")
         return int(ExitCode.INVALID)
     except Exception as error:  # noqa: BLE001 - the boundary: no traceback, ever
         # A database driver's error can only come from a store that was imported.
@@ -487,8 +487,12 @@ def open_desk(ctx: typer.Context) -> Iterator[Desk]:
     holder); in remote mode (--url, SUPPORTDESK_URL), the server's desk."""
     options = globals_of(ctx)
     if options.url:
-        from supportdesk.remote import open_remote
+        from supportdesk.remote import check_remote_command, open_remote
 
+        command = ctx
+        while command.parent is not None and command.parent.parent is not None:
+            command = command.parent
+        check_remote_command(command.info_name)  # also for a group's own callback (`outbox`)
         with open_remote(options.url, db=options.db, now=options.now) as remote:
             yield remote  # type: ignore[misc] - the methods the remote commands call
         return

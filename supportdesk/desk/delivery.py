@@ -89,8 +89,11 @@ class Delivery(Tickets):
             for row in self._due(limit):
                 try:
                     shown.append(preview(self._outgoing(row)))
-                except NoAddress as error:
-                    shown.append({"id": row["id"], "ticket_id": row["ticket_id"], "kind": row["kind"], "to": None, "error": str(error)})
+                except Exception as error:  # noqa: BLE001 - one notice that cannot be made never hides the others
+                    from supportdesk.errors import SupportdeskError
+
+                    why = str(error) if isinstance(error, SupportdeskError) else f"cannot make the message: {type(error).__name__}: {error}"
+                    shown.append({"id": row["id"], "ticket_id": row["ticket_id"], "kind": row["kind"], "to": None, "error": why})
             return DeliveryOutcome(True, would_send=tuple(shown))
         if "@" not in sender:
             raise InvalidInput("give the desk's sender address (the From header), e.g. Support <help@example.com>")
@@ -160,9 +163,11 @@ class Delivery(Tickets):
         except Exception as error:  # a template the policy words badly, an unreadable attachment…
             from supportdesk.errors import SupportdeskError
 
-            if not isinstance(error, SupportdeskError) and not type(error).__module__.startswith("jinja2"):
-                raise
-            return self._record_failure(claimed, f"cannot make the message: {error}", True, address)
+            # Whatever keeps this notice from being made (a policy template that passes
+            # `policy check` but fails on these values, a missing file) is its own
+            # permanent failure, recorded, never a crash that every later run repeats.
+            what = str(error) if isinstance(error, SupportdeskError) or type(error).__module__.startswith("jinja2") else f"{type(error).__name__}: {error}"
+            return self._record_failure(claimed, f"cannot make the message: {what}", True, address)
         with self._transaction():
             self.store.record_delivery(claimed["id"], {"sent_at": self.now_text, "address": address, "last_error": None, "next_attempt_at": None})
         return {
@@ -225,7 +230,9 @@ class Delivery(Tickets):
             if agent is None or not agent["email"]:
                 raise NoAddress(f"agent {who} has no e-mail address to send to; add one (`supportdesk agent add {who} --email ADDRESS` for a new agent)")
             return agent["email"], agent["name"], notices.desk_language(self.policy)
-        customer_id = ticket["customer_id"] if ticket is not None else kept.get("to")
+        # The customer (or reseller) the notice was queued for; the ticket's customer for
+        # notices queued before the outbox kept it.
+        customer_id = kept.get("to") or (ticket["customer_id"] if ticket is not None else None)
         customer = self.store.customer_by_id(customer_id) if customer_id is not None else None
         if customer is None:
             return who, None, notices.desk_language(self.policy)

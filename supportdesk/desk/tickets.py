@@ -216,7 +216,7 @@ class Tickets(DeskContext):
         subject, body = notices.render(kind, id=ticket_id, **fields)
         recipient = to.get("_recipient") or notice_recipient(to)
         if stored is None:
-            stored = notices.stored_fields(kind, fields | ({"to": to["id"]} if ticket_id is None else {}))
+            stored = notices.stored_fields(kind, fields | ({"to": to["id"]} if to.get("id") is not None else {}))
         return {
             "ticket_id": ticket_id, "kind": kind, "recipient": recipient, "channel": "email",
             "subject": subject, "body": body, "created_at": self.now_text, "fields": stored,
