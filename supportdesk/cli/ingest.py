@@ -3,6 +3,7 @@ the messages held for an agent."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 from typing import Annotated, Any
 
@@ -79,7 +80,7 @@ def ingest_read(
 
         messages = read_messages(Path(path), skipped)
         first = next(messages, None)  # an unreadable path is refused before the desk is opened
-        messages = _chain(first, messages) if first is not None else []  # an empty Maildir: nothing to do
+        messages = itertools.chain((first,), messages) if first is not None else []  # an empty Maildir: nothing to do
     try:
         with open_desk(ctx) as desk:
             outcome = desk.ingest(messages, dry_run=dry_run)
@@ -105,11 +106,6 @@ def _failure(error: Exception) -> str:
     if isinstance(error, SupportdeskError):
         return error.message
     return backend_error_message(error) or f"unexpected {type(error).__name__}: {error}; this is a bug in supportdesk, please report it"
-
-
-def _chain(first: bytes, rest: Any) -> Any:
-    yield first
-    yield from rest
 
 
 def _stdin_message() -> bytes:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,19 +41,24 @@ Planner = Callable[[list[dict[str, Any]]], Plan]
 Progress = Callable[[int, int], None]
 
 
-@contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector for a bulk operation: it makes hundreds of thousands
-    of dicts and no reference cycles, and the collector would walk every one of them
-    again and again (a third of an undo's time). Memory is still freed by reference
+def without_cycle_collection(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a bulk use case with Python's cycle collector paused: it makes hundreds of
+    thousands of dicts and no reference cycles, and the collector would walk every one of
+    them again and again (a third of an undo's time). Memory is still freed by reference
     counting; the collector runs again afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    import functools
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return run
 
 # Each kind of operation in the past tense, for refusals ("nothing was closed").
 DONE = {"close": "closed", "assign": "assigned", "escalate": "escalated", "undo": "undone"}
@@ -120,6 +124,7 @@ class Bulk(Escalation, Tickets):
 
     # ---- the one way every bulk operation runs --------------------------------------
 
+    @without_cycle_collection
     def _run_bulk(
         self,
         outcome: BulkOutcome,
@@ -137,21 +142,6 @@ class Bulk(Escalation, Tickets):
         are planned first and `confirm(count)` is asked when more than `confirm_above`
         would change; then only those are changed (each planned again inside the write
         transaction: one that changed meanwhile is skipped if nothing is left to do)."""
-        with without_cycle_collection():
-            return self._run_bulk_passes(outcome, select, load, planner, confirm=confirm, confirm_above=confirm_above, progress=progress, prepare=prepare)
-
-    def _run_bulk_passes(
-        self,
-        outcome: BulkOutcome,
-        select: Callable[[], list[int]],
-        load: Callable[[list[int]], dict[int, dict[str, Any]]],
-        planner: Planner,
-        *,
-        confirm: Callable[[int], bool] | None,
-        confirm_above: int,
-        progress: Progress | None,
-        prepare: Callable[[], None] | None,
-    ) -> BulkOutcome:
         done = DONE[outcome.action]
         if outcome.dry_run or confirm is not None:
             with self.store.snapshot():
@@ -412,14 +402,12 @@ class Bulk(Escalation, Tickets):
 
     # ---- undo -----------------------------------------------------------------------
 
+    @without_cycle_collection
     def undo(self, operation: str, *, dry_run: bool = False, progress: Progress | None = None) -> BulkOutcome:
         """Undo a bulk operation: every column it changed gets back its value from before,
         as one new operation (an `undo` event a ticket) that also withdraws the notices it
         queued and not yet sent. Refused when any of its tickets changed after it."""
-        with without_cycle_collection():
-            return self._undo(operation.strip(), dry_run=dry_run, progress=progress)
-
-    def _undo(self, operation: str, *, dry_run: bool, progress: Progress | None) -> BulkOutcome:
+        operation = operation.strip()
         outcome = BulkOutcome("undo", dry_run, {"undoes": operation})
         with self._writing(dry_run):
             original = self.store.operation(operation)
@@ -454,15 +442,13 @@ class Bulk(Escalation, Tickets):
                     drifted = [c for c, (_, after) in restore.items() if row[c] != after]
                     if drifted:
                         raise Refused(f"cannot undo {operation}: #{ticket_id} no longer has the values it left ({', '.join(drifted)}); change it by hand")
-                    self._check_order(row)
                     values = {c: before for c, (before, _) in restore.items()}
                     details: dict[str, Any] = {"undoes": operation, "action": kind}
                     shown = [c for c in SHOWN_COLUMNS if c in restore]
                     if shown:
                         details["before"] = {c: restore[c][1] for c in shown}
                         details["after"] = {c: restore[c][0] for c in shown}
-                    values["updated_at"] = now
-                    changes.append(TicketChange(ticket_id, values, [Event("undo", now, actor, details, ticket_id)], [], row))
+                    changes.append(self._change(row, values, [Event("undo", now, actor, details, ticket_id)]))
                     outcome.changed.append({"id": ticket_id, "before": details.get("before", {}), "after": details.get("after", {})})
                 if not dry_run:
                     self.store.apply_many(changes)

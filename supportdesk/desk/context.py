@@ -206,7 +206,7 @@ class DeskContext:
     def _change(self, row: dict[str, Any], values: dict[str, Any], events: list[Event], messages: list[Message] | None = None) -> TicketChange:
         """A change to a stored ticket at the desk's instant, checked to keep history in order."""
         self._check_order(row)
-        return TicketChange(row["id"], values | {"updated_at": self.now_text}, events, messages or [], before=row)
+        return TicketChange(row["id"], values | {"updated_at": self.now_text}, events, messages or [], row)
 
     @property
     def policy_version_id(self) -> int:

@@ -14,8 +14,9 @@ leaves the notice to be sent again once its lease ends (with the same Message-ID
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,11 +32,6 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=6)
 TRANSIENT_ATTEMPTS = 12  # about 20 hours of retries
 PERMANENT_ATTEMPTS = 3
-
-
-def _chain(first: dict[str, Any], rest: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    yield first
-    yield from rest
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -106,7 +102,7 @@ class Delivery(Tickets):
         failed: list[dict[str, Any]] = []
         unreachable = None
         try:
-            for row in _chain(first, due):
+            for row in itertools.chain((first,), due):
                 try:
                     outcome = self._send_one(row, transport, sender)
                 except MailServerUnavailable as error:

@@ -368,7 +368,6 @@ class Tickets(DeskContext):
             if target is None:
                 skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
                 continue
-            self._check_order(row)
             values: dict[str, Any] = {"status": target, "due_at": None, "risk_at": None, "paused_at": None}
             if row["paused_at"] is not None:
                 # The pause ends with the ticket: its open time counts as paused, so a
@@ -391,8 +390,7 @@ class Tickets(DeskContext):
                 details["of"] = of
             if breached:
                 details["breached"] = breached
-            values["updated_at"] = now
-            changes.append(TicketChange(row["id"], values, [Event("close", now, actor, details, row["id"])], [], row))
+            changes.append(self._change(row, values, [Event("close", now, actor, details, row["id"])]))
             changed.append({"id": row["id"], "before": before, "after": target})
         return changes, changed, skipped
 
