@@ -80,16 +80,34 @@ def _format_string(template: str) -> str:
 _FORMATS: dict[str, tuple[str, str]] = {}
 
 
-def render(kind: str, **fields: Any) -> tuple[str, str]:
-    """The subject (with the ticket reference `[#ID]` when there is a ticket) and body of
-    a notice of `kind`."""
+def _formats(kind: str) -> tuple[str, str]:
     formats = _FORMATS.get(kind)
     if formats is None:
         subject, body = TEMPLATES[kind]
         formats = _FORMATS[kind] = (_format_string(subject), _format_string(body))
+    return formats
+
+
+def render(kind: str, **fields: Any) -> tuple[str, str]:
+    """The subject (with the ticket reference `[#ID]` when there is a ticket) and body of
+    a notice of `kind`."""
+    formats = _formats(kind)
     values = {k: "-" if v is None else str(v) for k, v in fields.items()}
     prefix = f"[#{values['id']}] " if values.get("id", "-") != "-" else ""
     return prefix + formats[0].format_map(values), formats[1].format_map(values)
+
+
+def renderer(kind: str, **shared: Any) -> Any:
+    """`render` for many notices of one kind about tickets, with the values they share
+    given once: returns render_one(ticket_id, **fields) -> (subject, body)."""
+    subject_format, body_format = _formats(kind)
+    fixed = {k: "-" if v is None else str(v) for k, v in shared.items()}
+
+    def render_one(ticket_id: int, **fields: Any) -> tuple[str, str]:
+        values = {**fixed, "id": str(ticket_id), **{k: "-" if v is None else str(v) for k, v in fields.items()}}
+        return f"[#{ticket_id}] " + subject_format.format_map(values), body_format.format_map(values)
+
+    return render_one
 
 
 # ---- the wording sent: per language, from templates (built in, or the policy's) -------

@@ -194,18 +194,19 @@ class Bulk(Escalation, Tickets):
     ) -> BulkOutcome:
         result = BulkOutcome(outcome.action, outcome.dry_run, dict(outcome.arguments))
         done = 0
-        for chunk in chunks(ids):
-            rows = load(chunk)
-            changes, changed, skipped, notices = planner([rows[i] for i in chunk if i in rows])
-            if write:
-                self.store.apply_many(changes)
-                self.store.insert_outbox(notices)
-            result.changed += changed
-            result.skipped += skipped
-            result.notifications += len(notices)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(ids))
+        with self.store.staged_updates():  # each ticket is read once, before it is written
+            for chunk in chunks(ids):
+                rows = load(chunk)
+                changes, changed, skipped, notices = planner([rows[i] for i in chunk if i in rows])
+                if write:
+                    self.store.apply_many(changes)
+                    self.store.insert_outbox(notices)
+                result.changed += changed
+                result.skipped += skipped
+                result.notifications += len(notices)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(ids))
         return result
 
     def _selection(self, ids: list[int] | None, flt: Filter | None, what: str) -> Callable[[], list[int]]:
@@ -258,9 +259,12 @@ class Bulk(Escalation, Tickets):
                 self._visible_row(of)  # NotFound outside the actor's scope
         columns = CLOSE_COLUMNS if self.actor.is_agent else (*CLOSE_COLUMNS, "reseller_id", "customer_id")
 
+        recipients: dict[int, str] = {}  # customers' notice addresses, read once each
+
         def planner(rows: list[dict[str, Any]]) -> Plan:
             changes, changed, skipped = self._close_plan(rows, reason, of)
-            notices = self._closed_notices([c.before for c in changes if c.before is not None], reason, of) if changes else []
+            before = [c.before for c in changes if c.before is not None]
+            notices = self._closed_notices(before, reason, of, recipients) if changes else []
             return changes, changed, skipped, notices
 
         arguments: dict[str, Any] = {"reason": reason.value} | ({"of": of} if of is not None else {}) | ({"source": source} if source else {})
@@ -272,6 +276,7 @@ class Bulk(Escalation, Tickets):
             confirm=confirm,
             confirm_above=confirm_above,
             progress=progress,
+            prepare=recipients.clear,  # read again inside the write transaction
         )
 
     def close_tickets(self, ids: list[int], reason: CloseReason, *, dry_run: bool = False, of: int | None = None) -> BulkOutcome:
@@ -425,36 +430,15 @@ class Bulk(Escalation, Tickets):
             recorded = self.store.operation_changes(operation)
             columns = set(self.store.ticket_columns())
             ids = list(recorded)
-            now, actor, kind = self.now_text, self.actor.label, original["kind"]
-            loads = json.loads
             done = 0
-            for chunk in chunks(ids):
-                # One event's changes (the usual case) need no combining.
-                restores = {i: loads(texts[0]) if len(texts := recorded[i]) == 1 else combined_changes(texts) for i in chunk}
-                named = {c for restore in restores.values() for c in restore}
-                unknown = sorted(named - columns)
-                if unknown:
-                    raise Refused(f"cannot undo {operation}: its events name columns this desk does not have ({', '.join(unknown)})")
-                rows = self.store.tickets_by_ids(chunk, sorted(named | {"created_at", "updated_at"}))
-                changes = []
-                for ticket_id in chunk:
-                    row, restore = rows[ticket_id], restores[ticket_id]
-                    drifted = [c for c, (_, after) in restore.items() if row[c] != after]
-                    if drifted:
-                        raise Refused(f"cannot undo {operation}: #{ticket_id} no longer has the values it left ({', '.join(drifted)}); change it by hand")
-                    values = {c: before for c, (before, _) in restore.items()}
-                    details: dict[str, Any] = {"undoes": operation, "action": kind}
-                    shown = [c for c in SHOWN_COLUMNS if c in restore]
-                    if shown:
-                        details["before"] = {c: restore[c][1] for c in shown}
-                        details["after"] = {c: restore[c][0] for c in shown}
-                    changes.append(self._change(row, values, [Event("undo", now, actor, details, ticket_id)]))
-                    outcome.changed.append({"id": ticket_id, "before": details.get("before", {}), "after": details.get("after", {})})
-                if not dry_run:
-                    self.store.apply_many(changes)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, len(ids))
+            with self.store.staged_updates():  # each ticket is read once, before it is written
+                for chunk in chunks(ids):
+                    changes = self._undo_chunk(operation, original["kind"], chunk, recorded, columns, outcome)
+                    if not dry_run:
+                        self.store.apply_many(changes)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, len(ids))
             if dry_run:
                 outcome.notifications = self.store.pending_notices(operation)
                 return outcome
@@ -475,6 +459,36 @@ class Bulk(Escalation, Tickets):
             )
             self.store.mark_undone(operation, outcome.operation)
         return outcome
+
+
+    def _undo_chunk(
+        self, operation: str, kind: str, chunk: list[int], recorded: dict[int, list[str]], columns: set[str], outcome: BulkOutcome
+    ) -> list[TicketChange]:
+        """The changes that put a chunk of an operation's tickets back (each added to
+        `outcome.changed`); refused when one of them no longer has the values it left."""
+        now, actor, loads = self.now_text, self.actor.label, json.loads
+        # One event's changes (the usual case) need no combining.
+        restores = {i: loads(texts[0]) if len(texts := recorded[i]) == 1 else combined_changes(texts) for i in chunk}
+        named = {c for restore in restores.values() for c in restore}
+        unknown = sorted(named - columns)
+        if unknown:
+            raise Refused(f"cannot undo {operation}: its events name columns this desk does not have ({', '.join(unknown)})")
+        rows = self.store.tickets_by_ids(chunk, sorted(named | {"created_at", "updated_at"}))
+        changes = []
+        for ticket_id in chunk:
+            row, restore = rows[ticket_id], restores[ticket_id]
+            drifted = [c for c, (_, after) in restore.items() if row[c] != after]
+            if drifted:
+                raise Refused(f"cannot undo {operation}: #{ticket_id} no longer has the values it left ({', '.join(drifted)}); change it by hand")
+            values = {c: before for c, (before, _) in restore.items()}
+            details: dict[str, Any] = {"undoes": operation, "action": kind}
+            shown = [c for c in SHOWN_COLUMNS if c in restore]
+            if shown:
+                details["before"] = {c: restore[c][1] for c in shown}
+                details["after"] = {c: restore[c][0] for c in shown}
+            changes.append(self._change(row, values, [Event("undo", now, actor, details, ticket_id)]))
+            outcome.changed.append({"id": ticket_id, "before": details.get("before", {}), "after": details.get("after", {})})
+        return changes
 
     def operations(self, limit: int | None = 20) -> list[dict[str, Any]]:
         """Recent operations (bulk changes and undos), newest first."""

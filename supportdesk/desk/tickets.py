@@ -362,6 +362,16 @@ class Tickets(DeskContext):
         changes: list[TicketChange] = []
         changed: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
+        shared: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def details_for(before: str, target: str) -> dict[str, Any]:
+            found = shared.get((before, target))
+            if found is None:
+                found = shared[(before, target)] = {"before": {"status": before}, "after": {"status": target}, "reason": reason_text} | (
+                    {"of": of} if of is not None else {}
+                )
+            return found
+
         for row in rows:
             before = row["status"]
             target = targets.get(before)
@@ -384,12 +394,12 @@ class Tickets(DeskContext):
                 values["closed_at"] = now
                 if before != resolved:
                     values["close_reason"] = reason_text
-            details: dict[str, Any] = {"before": {"status": before}, "after": {"status": target}, "reason": reason_text}
             if of is not None:
                 values["duplicate_of"] = of
-                details["of"] = of
             if breached:
-                details["breached"] = breached
+                details = {**details_for(before, target), "breached": breached}
+            else:
+                details = details_for(before, target)  # shared: the store encodes it once
             changes.append(self._change(row, values, [Event("close", now, actor, details, row["id"])]))
             changed.append({"id": row["id"], "before": before, "after": target})
         return changes, changed, skipped
@@ -401,22 +411,34 @@ class Tickets(DeskContext):
         self.store.apply_many(changes)
         return changed
 
-    def _closed_notices(self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None) -> list[dict[str, Any]]:
-        """Tell each customer their ticket was closed, why, and how to take it up again."""
+    def _closed_notices(
+        self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None, recipients: dict[int, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Tell each customer their ticket was closed, why, and how to take it up again.
+        `recipients` ({customer id: recipient}) is filled as customers are read: a bulk
+        close passes the same one for each chunk of its tickets."""
         from supportdesk import notices
 
-        customers = self.store.customers_by_ids(sorted({r["customer_id"] for r in rows}))
-        for customer in customers.values():
-            customer["_recipient"] = notice_recipient(customer)
+        recipients = {} if recipients is None else recipients
+        missing = sorted({r["customer_id"] for r in rows} - recipients.keys())
+        recipients.update((i, notice_recipient(c)) for i, c in self.store.customers_by_ids(missing).items())
         words = {CloseReason.RESOLVED: "resolved", CloseReason.DUPLICATE: f"a duplicate of #{of}" if of else "a duplicate"}
         reason_text = words.get(reason, reason.value.replace("-", " "))
-        stored = notices.stored_fields("closed", {"close_reason": reason.value, "of": of})  # the same for every ticket
-        return [
-            self._customer_notice(
-                "closed", customers[r["customer_id"]], r["id"], subject=r["subject"], reason=reason_text, reopen=self._reopen_hint(r["id"]), stored=stored,
+        # A bulk close tells a hundred thousand customers: what is the same for every
+        # notice is made once (the rows are those _customer_notice makes).
+        stored = notices.stored_fields("closed", {"close_reason": reason.value, "of": of})
+        render = notices.renderer("closed", reason=reason_text)
+        now, hint = self.now_text, self._reopen_hint
+        notices_made = []
+        for r in rows:
+            subject, body = render(r["id"], subject=r["subject"], reopen=hint(r["id"]))
+            notices_made.append(
+                {
+                    "ticket_id": r["id"], "kind": "closed", "recipient": recipients[r["customer_id"]], "channel": "email",
+                    "subject": subject, "body": body, "created_at": now, "fields": stored,
+                }
             )
-            for r in rows
-        ]
+        return notices_made
 
     def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
         """Change a ticket's priority; its deadlines are recomputed in the same transaction."""

@@ -98,6 +98,10 @@ class DeskStore(Protocol):
         """Write many changes to existing tickets, with their events and messages, in bulk."""
         ...
 
+    def staged_updates(self) -> AbstractContextManager[None]:
+        """Inside a write transaction, hold apply_many's ticket updates until the block ends."""
+        ...
+
     def insert_events(
         self, events: Iterable[Event], ticket_id: int | None = None, changes: dict[str, list[Any]] | None = None
     ) -> None:

@@ -242,28 +242,6 @@ class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, Sq
         self.insert_messages(change.messages, ticket_id)
         return int(ticket_id)
 
-    def apply_many(self, changes: Sequence[TicketChange]) -> None:
-        """Write many updates to existing tickets in bulk (same columns per change)."""
-        by_columns: dict[tuple[str, ...], list[TicketChange]] = {}
-        for change in changes:
-            by_columns.setdefault(tuple(sorted(change.values)), []).append(change)
-        for columns, group in by_columns.items():
-            if not columns:
-                continue
-            # One UPDATE … FROM a JSON array of rows per chunk: for a bulk close twice as
-            # fast as an UPDATE a ticket (the statement's overhead, not the indexes).
-            assignments = ", ".join(f"[{c}] = json_extract(v.value, '$[{i + 1}]')" for i, c in enumerate(columns))
-            sql = f"UPDATE tickets SET {assignments} FROM json_each(?) AS v WHERE tickets.id = json_extract(v.value, '$[0]')"
-            for start in range(0, len(group), CHUNK):
-                rows = [[c.ticket_id, *(c.values[col] for col in columns)] for c in group[start : start + CHUNK]]
-                self.conn.execute(sql, [json.dumps(rows, ensure_ascii=False)])
-        self.insert_event_rows(
-            (change.ticket_id, change.column_changes(), event, i) for change in changes for i, event in enumerate(change.events)
-        )
-        for change in changes:
-            if change.messages:
-                self.insert_messages(change.messages, change.ticket_id)
-
     def insert_events(
         self, events: Iterable[Event], ticket_id: int | None = None, changes: dict[str, list[Any]] | None = None
     ) -> None:
@@ -276,6 +254,17 @@ class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, Sq
         change): the changes go on the first event of each change."""
         operation, recorded_at = self._stamp
         dumps = EVENT_JSON
+        # Events may share one details object (a bulk close's: one per before/after
+        # status): each is encoded once. The object is kept with its text, so its id
+        # cannot be reused while this runs.
+        encoded: dict[int, tuple[Any, str]] = {}
+
+        def details(value: dict[str, Any]) -> str:
+            found = encoded.get(id(value))
+            if found is None:
+                found = encoded[id(value)] = (value, dumps(value))
+            return found[1]
+
         rows = [
             (
                 e.ticket_id if e.ticket_id is not None else ticket_id,
@@ -283,7 +272,7 @@ class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, Sq
                 recorded_at,
                 e.actor,
                 e.kind,
-                dumps(e.details),
+                details(e.details),
                 dumps(changes) if changes and i == 0 else None,
                 operation,
             )

@@ -4,7 +4,8 @@ matches, an operation's recorded column changes, and its queued notices."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from supportdesk.store.sqlite_queries import (
@@ -17,7 +18,7 @@ from supportdesk.store.sqlite_queries import (
 if TYPE_CHECKING:
     import sqlite3
 
-    from supportdesk.model import Scope
+    from supportdesk.model import Message, Scope, TicketChange
     from supportdesk.query import Filter
 
 # The FROM clause of the joined ticket select, for queries that want ids only.
@@ -32,10 +33,86 @@ class SqliteOperations:
 
     conn: sqlite3.Connection
     _stamp: tuple[str | None, str | None]
+    # While staged_updates() runs: {columns: temp table} and the ids staged in them.
+    _staged: dict[tuple[str, ...], str] | None = None
+    _staged_ids: set[int]
 
     if TYPE_CHECKING:
 
         def _reading(self) -> Any: ...
+
+        def insert_event_rows(self, items: Any) -> None: ...
+
+        def insert_messages(self, messages: Sequence[Message], ticket_id: int | None) -> None: ...
+
+    # ---- writing many tickets at once ---------------------------------------------
+
+    def apply_many(self, changes: Sequence[TicketChange]) -> None:
+        """Write many updates to existing tickets in bulk, with their events and
+        messages. Inside staged_updates() the tickets' new values are written when it
+        ends; their events now."""
+        with self.staged_updates():
+            by_columns: dict[tuple[str, ...], list[TicketChange]] = {}
+            for change in changes:
+                if change.values:
+                    by_columns.setdefault(tuple(sorted(change.values)), []).append(change)
+            for columns, group in by_columns.items():
+                self._stage(columns, group)
+            self.insert_event_rows(
+                (change.ticket_id, change.column_changes(), event, i) for change in changes for i, event in enumerate(change.events)
+            )
+            for change in changes:
+                if change.messages:
+                    self.insert_messages(change.messages, change.ticket_id)
+
+    @contextmanager
+    def staged_updates(self) -> Iterator[None]:
+        """Inside a write transaction: ticket updates apply_many is given are kept in
+        temporary tables and written when the block ends, in one UPDATE for each set of
+        columns. A bulk close of 100 000 tickets written in one statement takes two
+        thirds of the time it takes in statements of a few thousand (SQLite's page cache
+        works through each index once). Callers must not read back what they staged
+        before the block ends (a bulk operation reads each ticket once)."""
+        if self._staged is not None:  # nested: the outer block writes
+            yield
+            return
+        self._staged, self._staged_ids = {}, set()
+        try:
+            yield
+            self._write_staged()
+        finally:
+            for table in self._staged.values():
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.[{table}]")
+            self._staged = None
+            self._staged_ids = set()
+
+    def _stage(self, columns: tuple[str, ...], group: list[TicketChange]) -> None:
+        assert self._staged is not None
+        ids = [c.ticket_id for c in group]
+        if not self._staged_ids.isdisjoint(ids):
+            # A ticket changed twice: its first change is written before the second is kept.
+            self._write_staged()
+        table = self._staged.get(columns)
+        if table is None:
+            table = self._staged[columns] = f"staged_update_{len(self._staged)}"
+            # Columns without a type keep every value exactly as given.
+            self.conn.execute(f"CREATE TEMP TABLE [{table}] (id INTEGER PRIMARY KEY, {', '.join(f'[{c}]' for c in columns)})")
+        self.conn.executemany(
+            f"INSERT INTO temp.[{table}] VALUES (?{', ?' * len(columns)})",
+            [(c.ticket_id, *map(c.values.__getitem__, columns)) for c in group],
+        )
+        self._staged_ids.update(ids)
+
+    def _write_staged(self) -> None:
+        assert self._staged is not None
+        for columns, table in self._staged.items():
+            names = ", ".join(f"[{c}]" for c in columns)
+            self.conn.execute(
+                f"UPDATE tickets SET ({names}) = (SELECT {names} FROM temp.[{table}] AS staged WHERE staged.id = tickets.id) "
+                f"WHERE id IN (SELECT id FROM temp.[{table}])"
+            )
+            self.conn.execute(f"DELETE FROM temp.[{table}]")
+        self._staged_ids.clear()
 
     def stamp(self) -> tuple[str | None, str | None]:
         """The operation id of the write transaction under way and when it is really
