@@ -475,19 +475,25 @@ class Bulk(Escalation, Tickets):
             raise Refused(f"cannot undo {operation}: its events name columns this desk does not have ({', '.join(unknown)})")
         rows = self.store.tickets_by_ids(chunk, sorted(named | {"created_at", "updated_at"}))
         changes = []
+        # Tickets whose shown columns go back the same way share one details object (the
+        # store encodes it once) and one summary.
+        shared: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
         for ticket_id in chunk:
             row, restore = rows[ticket_id], restores[ticket_id]
             drifted = [c for c, (_, after) in restore.items() if row[c] != after]
             if drifted:
                 raise Refused(f"cannot undo {operation}: #{ticket_id} no longer has the values it left ({', '.join(drifted)}); change it by hand")
             values = {c: before for c, (before, _) in restore.items()}
-            details: dict[str, Any] = {"undoes": operation, "action": kind}
-            shown = [c for c in SHOWN_COLUMNS if c in restore]
-            if shown:
-                details["before"] = {c: restore[c][1] for c in shown}
-                details["after"] = {c: restore[c][0] for c in shown}
-            changes.append(self._change(row, values, [Event("undo", now, actor, details, ticket_id)]))
-            outcome.changed.append({"id": ticket_id, "before": details.get("before", {}), "after": details.get("after", {})})
+            key = tuple((c, *restore[c]) for c in SHOWN_COLUMNS if c in restore)
+            found = shared.get(key)
+            if found is None:
+                details: dict[str, Any] = {"undoes": operation, "action": kind}
+                if key:
+                    details["before"] = {c: after for c, _, after in key}
+                    details["after"] = {c: before for c, before, _ in key}
+                found = shared[key] = (details, details.get("before", {}), details.get("after", {}))
+            changes.append(self._change(row, values, [Event("undo", now, actor, found[0], ticket_id)]))
+            outcome.changed.append({"id": ticket_id, "before": found[1], "after": found[2]})
         return changes
 
     def operations(self, limit: int | None = 20) -> list[dict[str, Any]]:
