@@ -54,6 +54,12 @@ def test_files_attached_when_filing_and_replying_are_listed_by_show_and_saved_ba
     assert (out / "report.pdf").read_bytes() == report.read_bytes() and f"saved attachment 1 of #{ticket}" in result.stderr
     piped = cli.ok("attachment", "save", "2", "-o", "-", now="2026-11-20T10:06")
     assert piped.stdout_bytes == b"503 Service Unavailable\n"
+    # --force never writes through a symbolic link to the file it points to.
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    (out / "link.pdf").symlink_to(victim)
+    cli.refused(1, f"{out / 'link.pdf'} is a symbolic link; give the file it points to with -o", "attachment", "save", "1", "-o", str(out / "link.pdf"), "--force", now="2026-11-20T10:06")
+    assert victim.read_bytes() == b"precious" and (out / "link.pdf").is_symlink()
 
 
 def test_a_file_over_the_policys_cap_is_refused_and_nothing_is_kept(tmp_path, report):

@@ -107,8 +107,12 @@ def attachment_save(
 def _write(target: Path, data: bytes, force: bool) -> None:
     """Write `data` to `target`: a new file (refused when one exists, unless `force`); a
     write that fails (a full disk) leaves no partial file it created."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    # O_NOFOLLOW: --force overwrites the file named, never the one a symbolic link there
+    # points to (a link planted where an attachment is saved would redirect the write).
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | (os.O_TRUNC if force else os.O_EXCL)
     existed = os.path.lexists(target)  # a file (or link) of the user's is never removed
+    if force and os.path.islink(target):
+        raise Refused(f"{target} is a symbolic link; give the file it points to with -o, or another path")
     try:
         fd = os.open(target, flags, 0o600)
     except FileExistsError:
