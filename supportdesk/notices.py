@@ -10,6 +10,7 @@ values the outbox kept (`stored_fields`) and those of the ticket then.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from string import Template
 from typing import Any
@@ -97,7 +98,7 @@ def render(kind: str, **fields: Any) -> tuple[str, str]:
     return prefix + formats[0].format_map(values), formats[1].format_map(values)
 
 
-def renderer(kind: str, **shared: Any) -> Any:
+def renderer(kind: str, **shared: Any) -> Callable[..., tuple[str, str]]:
     """`render` for many notices of one kind about tickets, with the values they share
     given once: returns render_one(ticket_id, **fields) -> (subject, body)."""
     subject_format, body_format = _formats(kind)

@@ -460,7 +460,6 @@ class Bulk(Escalation, Tickets):
             self.store.mark_undone(operation, outcome.operation)
         return outcome
 
-
     def _undo_chunk(
         self, operation: str, kind: str, chunk: list[int], recorded: dict[int, list[str]], columns: set[str], outcome: BulkOutcome
     ) -> list[TicketChange]:

@@ -214,9 +214,12 @@ class Tickets(DeskContext):
         from supportdesk import notices
 
         subject, body = notices.render(kind, id=ticket_id, **fields)
-        recipient = to.get("_recipient") or notice_recipient(to)
         if stored is None:
             stored = notices.stored_fields(kind, fields | ({"to": to["id"]} if to.get("id") is not None else {}))
+        return self._notice_row(ticket_id, kind, to.get("_recipient") or notice_recipient(to), subject, body, stored)
+
+    def _notice_row(self, ticket_id: int | None, kind: str, recipient: str, subject: str, body: str, stored: str | None) -> dict[str, Any]:
+        """An outbox row of a customer's notice, queued now, sent by e-mail."""
         return {
             "ticket_id": ticket_id, "kind": kind, "recipient": recipient, "channel": "email",
             "subject": subject, "body": body, "created_at": self.now_text, "fields": stored,
@@ -425,20 +428,14 @@ class Tickets(DeskContext):
         words = {CloseReason.RESOLVED: "resolved", CloseReason.DUPLICATE: f"a duplicate of #{of}" if of else "a duplicate"}
         reason_text = words.get(reason, reason.value.replace("-", " "))
         # A bulk close tells a hundred thousand customers: what is the same for every
-        # notice is made once (the rows are those _customer_notice makes).
+        # notice is made once.
         stored = notices.stored_fields("closed", {"close_reason": reason.value, "of": of})
         render = notices.renderer("closed", reason=reason_text)
-        now, hint = self.now_text, self._reopen_hint
-        notices_made = []
-        for r in rows:
-            subject, body = render(r["id"], subject=r["subject"], reopen=hint(r["id"]))
-            notices_made.append(
-                {
-                    "ticket_id": r["id"], "kind": "closed", "recipient": recipients[r["customer_id"]], "channel": "email",
-                    "subject": subject, "body": body, "created_at": now, "fields": stored,
-                }
-            )
-        return notices_made
+        row, hint = self._notice_row, self._reopen_hint
+        return [
+            row(r["id"], "closed", recipients[r["customer_id"]], *render(r["id"], subject=r["subject"], reopen=hint(r["id"])), stored)
+            for r in rows
+        ]
 
     def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
         """Change a ticket's priority; its deadlines are recomputed in the same transaction."""
