@@ -224,6 +224,25 @@ class TicketChange:
         }
 
 
+@record
+class TicketNotices(Record):
+    """One notice of `kind` to the customer of each of many tickets, worded once: the
+    store queues a row a ticket, with the ticket's number and subject in place of
+    notices.TICKET_MARKS in `subject` and `body` (a bulk close tells a hundred thousand
+    customers)."""
+
+    kind: str
+    ticket_ids: list[int]
+    recipients: dict[int, str]  # customer id -> recipient, for every customer of those tickets
+    subject: str
+    body: str
+    fields: str | None  # the JSON the outbox keeps for wording it when it is sent
+    created_at: str
+
+    def __len__(self) -> int:
+        return len(self.ticket_ids)
+
+
 # Columns every change touches or that the events already are: not repeated in `changes`.
 UNTRACKED_COLUMNS = frozenset({"updated_at"})
 

@@ -10,7 +10,6 @@ values the outbox kept (`stored_fields`) and those of the ticket then.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from string import Template
 from typing import Any
@@ -98,17 +97,18 @@ def render(kind: str, **fields: Any) -> tuple[str, str]:
     return prefix + formats[0].format_map(values), formats[1].format_map(values)
 
 
-def renderer(kind: str, **shared: Any) -> Callable[..., tuple[str, str]]:
-    """`render` for many notices of one kind about tickets, with the values they share
-    given once: returns render_one(ticket_id, **fields) -> (subject, body)."""
-    subject_format, body_format = _formats(kind)
-    fixed = {k: "-" if v is None else str(v) for k, v in shared.items()}
+# Stand-ins for each ticket's own number and subject in a notice worded once for many
+# tickets (model.TicketNotices): private-use characters, and the desk's own words around
+# them never hold any. The store puts the subject in last, so a subject that holds one
+# is kept as it is.
+TICKET_MARKS = {"id": "\ue000id\ue000", "subject": "\ue000subject\ue000"}
 
-    def render_one(ticket_id: int, **fields: Any) -> tuple[str, str]:
-        values = {**fixed, "id": str(ticket_id), **{k: "-" if v is None else str(v) for k, v in fields.items()}}
-        return f"[#{ticket_id}] " + subject_format.format_map(values), body_format.format_map(values)
 
-    return render_one
+def render_for_many(kind: str, **shared: Any) -> tuple[str, str]:
+    """`render` of a notice of `kind` about many tickets, with TICKET_MARKS where each
+    ticket's number and subject go; `shared` are desk-made values (a hint made with the
+    id mark for the ticket's number may hold that mark)."""
+    return render(kind, **TICKET_MARKS, **shared)
 
 
 # ---- the wording sent: per language, from templates (built in, or the policy's) -------

@@ -216,6 +216,26 @@ def test_the_summary_goes_to_stderr_and_json_to_stdout(desk):
 # ---- undo -------------------------------------------------------------------------------
 
 
+def test_closed_notices_are_worded_for_each_ticket_whatever_its_subject(cli):
+    """A close words its notice once and the store puts in each ticket's number and
+    subject: the rows are those the notice's template gives for each ticket."""
+    from supportdesk import notices
+
+    subjects = ["Costs $id or {id} or %s, 100% \\ 'single' \"double\"", "Ünïcödé — 日本語 \ue000id\ue000 \ue000subject\ue000 #1"]
+    with api(cli) as do:
+        ids = [do.file(subject=subject, customer=customer) for subject, customer in zip(subjects, ["ada@example.com", "grace@example.com"])]
+    cli.ok("close", *map(str, ids), "--reason", "no-response", now=NOW)
+    conn = sqlite3.connect(cli.path)
+    conn.row_factory = sqlite3.Row
+    queued = {r["ticket_id"]: dict(r) for r in conn.execute("SELECT * FROM outbox WHERE kind = 'closed'")}
+    conn.close()
+    for ticket_id, subject, customer in zip(ids, subjects, ["ada@example.com", "grace@example.com"]):
+        hint = f"Reply within 30 days to reopen it; after that, file a new ticket referencing #{ticket_id}."
+        assert (queued[ticket_id]["subject"], queued[ticket_id]["body"]) == notices.render("closed", id=ticket_id, subject=subject, reason="no response", reopen=hint)
+        assert queued[ticket_id]["recipient"] == f"customer:{customer}" and queued[ticket_id]["channel"] == "email"
+        assert json.loads(queued[ticket_id]["fields"]) == {"close_reason": "no-response"}
+
+
 def test_undo_of_a_close_restores_every_row_exactly(desk):
     before = rows(desk)
     out = desk.json("close", "--status", "active", "--reason", "no-response", "--yes", now=NOW)
@@ -256,6 +276,38 @@ def test_undo_is_refused_naming_the_tickets_changed_since(desk):
     desk.ok("reopen", "5", now=LATER)
     desk.ok("reply", "8", "-m", "One more thing, closed anyway", "--internal", now=LATER)
     desk.refused(1, f"cannot undo {out['operation']}: 2 of its tickets changed after it (#5, #8)", "undo", out["operation"], now=LATER)
+
+
+def test_undo_is_refused_when_a_ticket_was_changed_without_an_event(desk):
+    out = desk.json("close", "4", "5", "--reason", "no-response", now=NOW)
+    conn = sqlite3.connect(desk.path)  # an edit outside supportdesk, which writes no event
+    conn.execute("UPDATE tickets SET close_reason = 'spam' WHERE id = 5")
+    conn.commit()
+    conn.close()
+    desk.refused(1, f"cannot undo {out['operation']}: #5 no longer has the values it left (close_reason)", "undo", out["operation"], now=LATER)
+
+
+def test_undo_in_place_writes_what_undo_planned_ticket_by_ticket_writes(desk, tmp_path, monkeypatch):
+    """The usual undo (each ticket changed by one event) is checked and written in SQL;
+    one planned ticket by ticket (as for a ticket changed twice) leaves the same rows
+    and the same events."""
+    from conftest import Cli
+    from supportdesk.desk.bulk import Bulk
+
+    out = desk.json("close", "--status", "active", "--reason", "no-response", "--yes", now=NOW)
+    planned = Cli(tmp_path / "planned.db")
+    shutil.copyfile(desk.path, planned.path)
+    in_place = desk.json("undo", out["operation"], now=LATER)
+    monkeypatch.setattr(Bulk, "_changed_once", staticmethod(lambda recorded: False))
+    one_by_one = planned.json("undo", out["operation"], now=LATER)
+    assert rows(desk) == rows(planned)
+    assert {k: v for k, v in in_place.items() if k != "operation"} == {k: v for k, v in one_by_one.items() if k != "operation"}
+
+    def written(cli, operation):
+        return [(e["ticket_id"], e["at"], e["actor"], e["kind"], json.loads(e["details"]), json.loads(e["changes"])) for e in events_of(cli, operation)]
+
+    assert written(desk, in_place["operation"]) == written(planned, one_by_one["operation"])
+    assert len(written(desk, in_place["operation"])) == 7
 
 
 def test_undo_twice_unknown_and_dry_run(desk):

@@ -21,6 +21,7 @@ from supportdesk.model import (
     Message,
     Status,
     TicketChange,
+    TicketNotices,
     TicketRecord,
     event_json,
     message_json,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 CLOSE_COLUMNS = (
     "status", "created_at", "updated_at", "first_response_at", "respond_by", "resolve_by", "due_at", "risk_at",
     "paused_at", "paused_seconds", "sla", "respond_breached_at", "resolve_breached_at", "resolved_at", "closed_at",
-    "close_reason", "customer_id", "subject", "duplicate_of", "response_seconds", "resolution_seconds",
+    "close_reason", "customer_id", "duplicate_of", "response_seconds", "resolution_seconds",
 )
 
 
@@ -156,7 +157,7 @@ class Tickets(DeskContext):
         events = [event_json(e) for e in self.store.events(ticket_id, limit, self.actor.scope, kinds=PUBLIC_EVENTS)]
         return public_events(events)
 
-    def _reopen_hint(self, ticket_id: int) -> str:
+    def _reopen_hint(self, ticket_id: int | str) -> str:
         """How a closed ticket can be taken up again, under the policy's reopen rule."""
         within = self.policy.reopen_within_days
         if within == 0:
@@ -416,10 +417,11 @@ class Tickets(DeskContext):
 
     def _closed_notices(
         self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None, recipients: dict[int, str] | None = None
-    ) -> list[dict[str, Any]]:
-        """Tell each customer their ticket was closed, why, and how to take it up again.
-        `recipients` ({customer id: recipient}) is filled as customers are read: a bulk
-        close passes the same one for each chunk of its tickets."""
+    ) -> TicketNotices:
+        """Tell each customer their ticket was closed, why, and how to take it up again:
+        worded once, the store puts in each ticket's number and subject. `recipients`
+        ({customer id: recipient}) is filled as customers are read: a bulk close passes
+        the same one for each chunk of its tickets."""
         from supportdesk import notices
 
         recipients = {} if recipients is None else recipients
@@ -427,15 +429,16 @@ class Tickets(DeskContext):
         recipients.update((i, notice_recipient(c)) for i, c in self.store.customers_by_ids(missing).items())
         words = {CloseReason.RESOLVED: "resolved", CloseReason.DUPLICATE: f"a duplicate of #{of}" if of else "a duplicate"}
         reason_text = words.get(reason, reason.value.replace("-", " "))
-        # A bulk close tells a hundred thousand customers: what is the same for every
-        # notice is made once.
-        stored = notices.stored_fields("closed", {"close_reason": reason.value, "of": of})
-        render = notices.renderer("closed", reason=reason_text)
-        row, hint = self._notice_row, self._reopen_hint
-        return [
-            row(r["id"], "closed", recipients[r["customer_id"]], *render(r["id"], subject=r["subject"], reopen=hint(r["id"])), stored)
-            for r in rows
-        ]
+        subject, body = notices.render_for_many("closed", reason=reason_text, reopen=self._reopen_hint(notices.TICKET_MARKS["id"]))
+        return TicketNotices(
+            "closed",
+            [r["id"] for r in rows],
+            {r["customer_id"]: recipients[r["customer_id"]] for r in rows},
+            subject,
+            body,
+            notices.stored_fields("closed", {"close_reason": reason.value, "of": of}),
+            self.now_text,
+        )
 
     def set_priority(self, ticket_id: int, priority: str, reason: str = "") -> dict[str, Any]:
         """Change a ticket's priority; its deadlines are recomputed in the same transaction."""

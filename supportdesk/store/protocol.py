@@ -24,7 +24,7 @@ from typing import (
 )
 
 if TYPE_CHECKING:
-    from supportdesk.model import Event, Scope, TicketChange
+    from supportdesk.model import Event, Scope, TicketChange, TicketNotices
     from supportdesk.query import Filter
 
 
@@ -98,6 +98,10 @@ class DeskStore(Protocol):
         """Write many changes to existing tickets, with their events and messages, in bulk."""
         ...
 
+    def insert_event_rows(self, items: Iterable[tuple[int | None, dict[str, list[Any]] | None, Event, int]]) -> None:
+        """Append events given as (ticket id, {column: [before, after]}, event, its position in its change)."""
+        ...
+
     def staged_updates(self) -> AbstractContextManager[None]:
         """Inside a write transaction, hold apply_many's ticket updates until the block ends."""
         ...
@@ -138,6 +142,10 @@ class DeskStore(Protocol):
 
     def insert_outbox(self, rows: list[dict[str, Any]]) -> None:
         """Queue notifications for delivery."""
+        ...
+
+    def queue_ticket_notices(self, notices: TicketNotices) -> None:
+        """Queue one notice to each of many tickets' customers, worded once (model.TicketNotices)."""
         ...
 
     def cache_holidays(self, country: str, subdivision: str | None, year: int, days: dict[str, Any]) -> None:
@@ -412,6 +420,14 @@ class DeskStore(Protocol):
 
     def changed_after(self, operation_id: str) -> list[int]:
         """The operation's tickets with an event recorded after the operation's own."""
+        ...
+
+    def restore_conflicts(self, operation_id: str, columns: Sequence[str], at: str) -> tuple[dict[str, Any] | None, tuple[int, list[str]] | None]:
+        """(first of the operation's tickets changed after `at`, first ticket id whose `columns` moved on, with them), or None each."""
+        ...
+
+    def restore_before(self, operation_id: str, columns: Sequence[str], updated_at: str, count: int) -> bool:
+        """Put back all `count` tickets' `columns` as the operation's one event on each recorded them before, or none (False) if one moved on."""
         ...
 
     def pending_notices(self, operation_id: str) -> int:
