@@ -376,6 +376,8 @@ class Tickets(DeskContext):
                 )
             return found
 
+        # The clocks a close stops: by (no first response yet, not resolved yet).
+        clocks = {(r, s): ("respond",) * r + ("resolve",) * s for r in (False, True) for s in (False, True)}
         for row in rows:
             before = row["status"]
             target = targets.get(before)
@@ -383,14 +385,16 @@ class Tickets(DeskContext):
                 skipped.append({"id": row["id"], "status": before, "why": f"already {before}"})
                 continue
             values: dict[str, Any] = {"status": target, "due_at": None, "risk_at": None, "paused_at": None}
+            timed = row
             if row["paused_at"] is not None:
                 # The pause ends with the ticket: its open time counts as paused, so a
                 # reopen later starts from the deadline the ticket had when it closed.
                 values["paused_seconds"] = row["paused_seconds"] + sla.paused_open_seconds(calendars, row, row["paused_at"], self.now)
-            stopped = (["respond"] if row["first_response_at"] is None else []) + (["resolve"] if before != resolved else [])
+                timed = {**row, "paused_seconds": values["paused_seconds"]}
+            stopped = clocks[(row["first_response_at"] is None, before != resolved)]
             breached = sla.breaches(row, now, stopped)
             values |= breached
-            values |= sla.stopped_clocks(calendars, {**row, **values}, stopped, now, stop=stop)
+            values |= sla.stopped_clocks(calendars, timed, stopped, now, stop=stop)
             if target == resolved:
                 values["resolved_at"] = now
                 values["close_reason"] = reason_text

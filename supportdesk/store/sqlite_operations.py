@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from supportdesk.store.sqlite_queries import (
-    TICKET_SELECT,
     filter_where,
     scope_conditions,
     search_query,
@@ -20,9 +19,6 @@ if TYPE_CHECKING:
 
     from supportdesk.model import Message, Scope, TicketChange, TicketNotices
     from supportdesk.query import Filter
-
-# The FROM clause of the joined ticket select, for queries that want ids only.
-TICKET_FROM = TICKET_SELECT[TICKET_SELECT.index("FROM") :]
 
 # Ids per query (SQLite's bound-parameter limit is far above; json_each takes one).
 ID_CHUNK = 5000
@@ -53,9 +49,14 @@ class SqliteOperations:
         ends; their events now."""
         with self.staged_updates():
             by_columns: dict[tuple[str, ...], list[TicketChange]] = {}
+            ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # the columns as given -> sorted
             for change in changes:
                 if change.values:
-                    by_columns.setdefault(tuple(sorted(change.values)), []).append(change)
+                    given = tuple(change.values)
+                    columns = ordered.get(given)
+                    if columns is None:
+                        columns = ordered[given] = tuple(sorted(given))
+                    by_columns.setdefault(columns, []).append(change)
             for columns, group in by_columns.items():
                 self._stage(columns, group)
             self.insert_event_rows(
@@ -159,7 +160,9 @@ class SqliteOperations:
             query = search_query(self.conn, flt.search) if flt.search else None
             where, params = filter_where(flt, query)
             found = array("q")
-            cursor = self.conn.execute(f"SELECT t.id {TICKET_FROM}{where} ORDER BY t.id", params)
+            # A filter's conditions name the ticket row only (count_matching reads them
+            # so too): no join, and the ids come from an index.
+            cursor = self.conn.execute(f"SELECT t.id FROM tickets t{where} ORDER BY t.id", params)
             while rows := cursor.fetchmany(10_000):
                 found.extend(r[0] for r in rows)
             return found
