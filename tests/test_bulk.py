@@ -287,6 +287,18 @@ def test_undo_is_refused_when_a_ticket_was_changed_without_an_event(desk):
     desk.refused(1, f"cannot undo {out['operation']}: #5 no longer has the values it left (close_reason)", "undo", out["operation"], now=LATER)
 
 
+def test_undo_is_refused_when_its_events_name_a_column_the_desk_lacks(desk):
+    out = desk.json("close", "4", "--reason", "no-response", now=NOW)
+    conn = sqlite3.connect(desk.path)  # an event of the operation from some other desk
+    conn.execute(
+        "INSERT INTO events (ticket_id, at, actor, kind, details, changes, operation) VALUES (5, ?, 'agent:x', 'close', '{}', ?, ?)",
+        ["2026-11-27T07:00:00Z", json.dumps({"colour": ["red", "blue"]}), out["operation"]],
+    )
+    conn.commit()
+    conn.close()
+    desk.refused(1, f"cannot undo {out['operation']}: its events name columns this desk does not have (colour)", "undo", out["operation"], now=LATER)
+
+
 def test_undo_in_place_writes_what_undo_planned_ticket_by_ticket_writes(desk, tmp_path, monkeypatch):
     """The usual undo (each ticket changed by one event) is checked and written in SQL;
     one planned ticket by ticket (as for a ticket changed twice) leaves the same rows
