@@ -499,8 +499,7 @@ class Bulk(Escalation, Tickets):
         hundred thousand tickets planned one by one took a second more)."""
         loads = json.loads
         summary = self._undo_summary(operation, kind)
-        named: dict[str, None] = {}
-        shapes: set[tuple[str, ...]] = set()  # the columns of each event, in its order
+        shapes: set[tuple[str, ...]] = set()  # the columns of each event
         ids, done = list(recorded), 0
         for chunk in chunks(ids):
             rows = []
@@ -515,12 +514,11 @@ class Bulk(Escalation, Tickets):
             done += len(chunk)
             if progress is not None:
                 progress(done, len(ids))
-        for shape in shapes:
-            named.update(dict.fromkeys(shape))
-        self._check_undo_columns(operation, set(named), columns)
-        if not self.store.restore_before(operation, list(named), self.now_text, len(ids)):
+        named = {c for shape in shapes for c in shape}
+        self._check_undo_columns(operation, named, columns)
+        if not self.store.restore_before(operation, sorted(named), self.now_text, len(ids)):
             # Some ticket does not hold what the operation left: say which and why.
-            later, drifted = self.store.restore_conflicts(operation, list(named), self.now_text)
+            later, drifted = self.store.restore_conflicts(operation, sorted(named), self.now_text)
             if later is not None:
                 self._check_order(later)
             if drifted is not None:
