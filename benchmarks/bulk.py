@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, finish, machine, supportdesk_command, workspace  # noqa: E402
+from results import command_env, finish, fresh, machine, supportdesk_command, workspace  # noqa: E402
 from tickets import build  # noqa: E402
 
 BUDGET_SECONDS = 5.0
@@ -61,13 +61,6 @@ def measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return float(seconds), int(kib) / 1024, rest
 
 
-def copy(desk: Path, to: Path) -> Path:
-    for suffix in ("-wal", "-shm"):
-        Path(f"{to}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(desk, to)
-    return to
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=333_334)
@@ -92,7 +85,7 @@ def main() -> None:
 
     closes, undos, anchors = [], [], []
     for run in range(args.runs):
-        copy(desk, work)
+        shutil.copyfile(desk, fresh(work))
         seconds, mib, out = measured([command, "close", "--status", "active", "--reason", "no-response", "--yes", "--json"], env)
         outcome = json.loads(out)
         assert len(outcome["changed"]) == active, (len(outcome["changed"]), active)
@@ -105,7 +98,7 @@ def main() -> None:
         assert left == active, f"undo left {left} of {active} active"
         print(f"run {run + 1}: close {closes[-1][0]:.2f} s {closes[-1][1]:.0f} MiB; undo {undos[-1][0]:.2f} s {undos[-1][1]:.0f} MiB", flush=True)
         if shutil.which("sqlite3"):
-            copy(desk, work)
+            shutil.copyfile(desk, fresh(work))
             sql = (
                 "UPDATE tickets SET status = 'closed', closed_at = '2026-11-20T12:00:00Z', close_reason = 'no-response' "
                 "WHERE status IN ('new', 'open', 'pending');"

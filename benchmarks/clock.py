@@ -24,7 +24,13 @@ sys.path.insert(0, str(HERE.parent))
 
 from results import write_section  # noqa: E402
 
-from supportdesk.clock import Calendar, CalendarSpec, HolidayRule, parse_days, parse_hours  # noqa: E402
+from supportdesk.clock import (  # noqa: E402
+    Calendar,
+    CalendarSpec,
+    HolidayRule,
+    parse_days,
+    parse_hours,
+)
 from supportdesk.timetext import local_to_utc  # noqa: E402
 
 

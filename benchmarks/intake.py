@@ -71,6 +71,7 @@ from results import (
     fresh,
     inside,
     machine,
+    stamper,
     supportdesk_command,
     workspace,
 )
@@ -229,13 +230,7 @@ def build(path: Path, tickets: int, reseller_tickets: int, seed: int = 17) -> di
         ((offset, "reseller") for offset in sorted(rng.randrange(span) for _ in range(reseller_tickets))),
         ((offset, "requester") for offset in [*old, *recent]),
     ]
-    days: dict[int, str] = {}
-
-    def stamp(offset: int) -> str:
-        day, second = divmod(offset, 86400)
-        if day not in days:
-            days[day] = f"{start + timedelta(days=day):%Y-%m-%d}"
-        return f"{days[day]}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}Z"
+    stamp = stamper(start)
 
     messages: list[Message] = []
     counts = {"active": 0, "reseller_active": 0, "messages": 0}

@@ -20,8 +20,8 @@ benchmarks/RESULTS.md (section "reports").
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import random
 import sqlite3
 import statistics

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -80,6 +82,22 @@ def fresh(path: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return path
+
+
+def stamper(start: datetime) -> Callable[[int], str]:
+    """The stored UTC text of `start` plus a number of seconds, for building desks of a
+    million tickets (each day's date is formatted once)."""
+    from datetime import timedelta
+
+    days: dict[int, str] = {}
+
+    def stamp(offset: int) -> str:
+        day, second = divmod(offset, 86400)
+        if day not in days:
+            days[day] = f"{start + timedelta(days=day):%Y-%m-%d}"
+        return f"{days[day]}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}Z"
+
+    return stamp
 
 
 def medians(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> dict[str, float]:

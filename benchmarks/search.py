@@ -32,7 +32,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, finish, fresh, inside, machine, medians, supportdesk_command, workspace
+from results import (
+    command_env,
+    finish,
+    fresh,
+    inside,
+    machine,
+    medians,
+    supportdesk_command,
+    workspace,
+)
 from tickets import build
 
 WORDS = "ssl certificate"

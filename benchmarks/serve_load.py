@@ -55,7 +55,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from results import command_env, finish, fresh, machine, workspace  # noqa: E402
+from results import command_env, finish, fresh, machine, stamper, workspace  # noqa: E402
 from tickets import BODIES, CHANNELS, DEPARTMENTS, SUBJECTS  # noqa: E402
 
 from supportdesk import sla  # noqa: E402
@@ -113,13 +113,7 @@ def build(path: Path, tickets: int, resellers: int, reseller_tickets: int, seed:
         owners.append((reseller_id, [reseller_id + 1 + j for j in range(END_CUSTOMERS)]))
     share = resellers * reseller_tickets / tickets
     ranks = {p.name: p.rank for p in policy.priorities}
-    days: dict[int, str] = {}
-
-    def stamp(offset: int) -> str:
-        day, second = divmod(offset, 86400)
-        if day not in days:
-            days[day] = f"{start + timedelta(days=day):%Y-%m-%d}"
-        return f"{days[day]}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}Z"
+    stamp = stamper(start)
 
     messages: list[Message] = []
     counts = {"active": 0, "reseller_active": 0}

@@ -23,7 +23,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from results import command_env, finish, fresh, machine, medians, supportdesk_command, timed, timing_table, workspace  # noqa: E402
+from results import (  # noqa: E402
+    command_env,
+    finish,
+    fresh,
+    machine,
+    medians,
+    stamper,
+    supportdesk_command,
+    timed,
+    timing_table,
+    workspace,
+)
 
 from supportdesk.desk import Desk  # noqa: E402
 from supportdesk.timetext import to_utc_text  # noqa: E402
@@ -86,13 +97,7 @@ def build(path: Path, tickets: int, seed: int = 7) -> float:
         departments = rng.choices(DEPARTMENTS, k=tickets)
         channels = rng.choices(CHANNELS, k=tickets)
         owners = [rng.randrange(customers) for _ in range(tickets)]
-        days: dict[int, str] = {}
-
-        def stamp(offset: int) -> str:
-            day, second = divmod(offset, 86400)
-            if day not in days:
-                days[day] = f"{start + timedelta(days=day):%Y-%m-%d}"
-            return f"{days[day]}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}Z"
+        stamp = stamper(start)
 
         def rows():
             for i in range(tickets):

@@ -232,6 +232,7 @@ class TicketNotices(Record):
     customers)."""
 
     kind: str
+    channel: str  # email | sms | …
     ticket_ids: list[int]
     recipients: dict[int, str]  # customer id -> recipient, for every customer of those tickets
     subject: str

@@ -436,6 +436,7 @@ class Tickets(DeskContext):
         subject, body = notices.render_for_many("closed", reason=reason_text, reopen=self._reopen_hint(notices.TICKET_MARKS["id"]))
         return TicketNotices(
             "closed",
+            "email",
             [r["id"] for r in rows],
             {r["customer_id"]: recipients[r["customer_id"]] for r in rows},
             subject,

@@ -130,12 +130,13 @@ class SqliteOperations:
             worded = "replace(replace(?, ?, t.id), ?, t.subject)"
             self.conn.execute(
                 "INSERT INTO outbox (ticket_id, kind, recipient, channel, subject, body, created_at, fields, operation) "
-                f"SELECT t.id, ?, r.recipient, 'email', {worded}, {worded}, ?, ?, ? "
+                f"SELECT t.id, ?, r.recipient, ?, {worded}, {worded}, ?, ?, ? "
                 "FROM json_each(?) AS given JOIN tickets t ON t.id = given.value "
                 # LEFT: a customer missing from `recipients` fails loudly (recipient is NOT NULL).
                 "LEFT JOIN temp.notice_recipients r ON r.customer_id = t.customer_id ORDER BY given.key",
                 [
                     notices.kind,
+                    notices.channel,
                     *(notices.subject, TICKET_MARKS["id"], TICKET_MARKS["subject"]),
                     *(notices.body, TICKET_MARKS["id"], TICKET_MARKS["subject"]),
                     notices.created_at,
