@@ -206,3 +206,23 @@ def test_the_store_package_is_where_the_sql_is():
 def test_no_module_of_the_store_exceeds_700_lines():
     long = {p.name: n for p in STORE_PACKAGE.glob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700}
     assert not long, long
+
+
+def _imported_modules(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_api_and_the_layers_below_never_import_the_cli():
+    """The server, the desk, the store and the domain modules are used without the CLI
+    (by `serve`, by library callers): none of them reaches into supportdesk.cli."""
+    below = [p for p in PACKAGE.rglob("*.py") if "cli" not in p.relative_to(PACKAGE).parts[:1] and p.name != "__main__.py"]
+    leaks = {str(p.relative_to(PACKAGE)): sorted(m for m in _imported_modules(p) if m == "supportdesk.cli" or m.startswith("supportdesk.cli."))
+             for p in below}
+    assert {k: v for k, v in leaks.items() if v} == {}
+    assert any(p.parts[-2] == "server" for p in below)

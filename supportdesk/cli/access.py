@@ -87,7 +87,7 @@ def status(
     json_: JsonOption = False,
 ) -> None:
     """Your tickets as a reseller or customer: state, priority, when the next answer is due."""
-    from supportdesk.cli.tickets import parse_ticket_id
+    from supportdesk.given import parse_ticket_id
 
     ticket_id = parse_ticket_id(ticket) if ticket is not None else None
     desk_command(ctx, json_, lambda desk: desk.status(ticket_id, finished=all_), _print_status)

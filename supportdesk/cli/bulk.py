@@ -27,11 +27,11 @@ SHOWN = 20
 def ticket_ids(tickets: list[str] | None, stdin: bool, filters: dict[str, str | None] | None, what: str) -> tuple[list[int] | None, str]:
     """The ids given as arguments or on standard input (None: choose by filter), and
     where they came from: ids, stdin or filter. Exactly one source is allowed."""
-    from supportdesk.cli.tickets import parse_ticket_id
+    from supportdesk.given import no_tickets_named, parse_ticket_id
 
     has_filters = filters is not None and any(v is not None for v in filters.values())
     if sum([bool(tickets), stdin, has_filters]) != 1:
-        raise InvalidInput(f"say which tickets to {what}: ids, --stdin, or filters such as --status (one of them)")
+        raise no_tickets_named(what)
     if tickets:
         return [parse_ticket_id(t) for t in tickets], "ids"
     if stdin:
@@ -43,7 +43,7 @@ def ids_from_stdin(what: str) -> list[int]:
     """Ids one a line (`42` or `#42`), or the JSON of `list --json` / a JSON list of ids."""
     import json
 
-    from supportdesk.cli.tickets import MAX_TICKET_ID, parse_ticket_id
+    from supportdesk.given import MAX_TICKET_ID, parse_ticket_id
 
     if sys.stdin is None or sys.stdin.isatty():
         raise InvalidInput(f"--stdin given but nothing is piped; e.g. supportdesk list --json | supportdesk {what} --stdin")

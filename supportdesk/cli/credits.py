@@ -139,7 +139,7 @@ def sla_credit(
     service-credit), never an amount of money. An outage that ended longer ago than the
     policy's claim window before the claim (the ticket's filing, or now) is left out.
     """
-    from supportdesk.cli.tickets import parse_ticket_id
+    from supportdesk.given import parse_ticket_id
 
     ticket_id = parse_ticket_id(ticket) if ticket is not None else None
     desk_command(ctx, json_, lambda desk: desk.claim_credit(customer, month=month, ticket_id=ticket_id, dry_run=dry_run), _print_claim)

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from supportdesk.cli.app import JsonOption, app, desk_command, say, sub_app
-from supportdesk.cli.tickets import TicketId, parse_ticket_id
+from supportdesk.cli.tickets import TicketId
+from supportdesk.given import parse_ticket_id
 
 violation_app = sub_app("violation", "Rule violations and their fines: add, pay, list.")
 

@@ -21,7 +21,8 @@ from supportdesk.cli.app import (
     say,
     sub_app,
 )
-from supportdesk.cli.tickets import TicketId, parse_ticket_id, with_filters
+from supportdesk.cli.tickets import TicketId, with_filters
+from supportdesk.given import parse_ticket_id
 
 sla_app = sub_app("sla", "SLA clocks: where a ticket's targets come from and how its time was counted.")
 

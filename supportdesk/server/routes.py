@@ -18,8 +18,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.responses import Response
 
-from supportdesk.cli.tickets import FILTER_OPTIONS, parse_ticket_id
 from supportdesk.errors import ExitCode, InvalidInput
+from supportdesk.given import FILTER_OPTIONS, no_tickets_named, parse_ticket_id
 from supportdesk.text import json_safe
 
 if TYPE_CHECKING:
@@ -154,9 +154,9 @@ def token_of(credentials: HTTPAuthorizationCredentials | None) -> str | None:
 def ticket_ids(ids: list[int], what: str) -> list[int]:
     """Ticket numbers of a body, checked as the CLI checks those on its command line (none
     given is refused as there)."""
-    from supportdesk.cli.bulk import ticket_ids as given_ids
-
-    return given_ids([str(i) for i in ids], False, None, what)[0] or []
+    if not ids:
+        raise no_tickets_named(what)
+    return [parse_ticket_id(str(i)) for i in ids]
 
 
 def router(desks: Desks, threads: Threads) -> APIRouter:
