@@ -322,6 +322,45 @@ def test_undo_in_place_writes_what_undo_planned_ticket_by_ticket_writes(desk, tm
     assert len(written(desk, in_place["operation"])) == 7
 
 
+def test_a_close_in_chunks_written_behind_writes_what_one_inline_pass_writes(desk, tmp_path, monkeypatch):
+    """A bulk operation reads the next chunk of tickets while a helper thread writes the
+    last: in chunks of two, written behind, the desk ends as after one pass written
+    inline, and so does its undo."""
+    from contextlib import contextmanager
+
+    from conftest import Cli
+    from supportdesk.desk import bulk
+    from supportdesk.store.sqlite_operations import SqliteOperations
+
+    inline = Cli(tmp_path / "inline.db")
+    shutil.copyfile(desk.path, inline.path)
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    behind = desk.json("close", "--status", "active", "--reason", "no-response", "--yes", now=NOW)
+    monkeypatch.setattr(bulk, "CHUNK", 5000)
+    monkeypatch.setattr(SqliteOperations, "background_writes", contextmanager(lambda self: iter([None])))
+    one_pass = inline.json("close", "--status", "active", "--reason", "no-response", "--yes", now=NOW)
+    assert {k: v for k, v in behind.items() if k != "operation"} == {k: v for k, v in one_pass.items() if k != "operation"}
+    assert rows(desk) == rows(inline)
+
+    def written(cli, operation):
+        conn = sqlite3.connect(cli.path)
+        try:
+            events = conn.execute("SELECT ticket_id, at, actor, kind, details, changes FROM events WHERE operation = ? ORDER BY id", [operation]).fetchall()
+            outbox = conn.execute("SELECT ticket_id, kind, recipient, subject, body, fields FROM outbox WHERE operation = ? ORDER BY id", [operation]).fetchall()
+            return events, outbox
+        finally:
+            conn.close()
+
+    events, outbox = written(desk, behind["operation"])
+    assert (events, outbox) == written(inline, one_pass["operation"])
+    assert len(events) == len(outbox) == len(behind["changed"]) == 7
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    monkeypatch.setattr(bulk.Bulk, "_changed_once", staticmethod(lambda recorded: False))  # planned chunk by chunk
+    desk.json("undo", behind["operation"], now=LATER)
+    inline.json("undo", one_pass["operation"], now=LATER)
+    assert rows(desk) == rows(inline)
+
+
 def test_undo_twice_unknown_and_dry_run(desk):
     out = desk.json("close", "4", now=NOW)
     before = desk.dump()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,7 +115,8 @@ def combined_changes(texts: list[str]) -> dict[str, list[Any]]:
     return combined
 
 
-def chunks(items: list[int], size: int = CHUNK) -> Iterable[list[int]]:
+def chunks(items: list[int], size: int | None = None) -> Iterable[list[int]]:
+    size = size or CHUNK
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -194,10 +196,14 @@ class Bulk(Escalation, Tickets):
     ) -> BulkOutcome:
         result = BulkOutcome(outcome.action, outcome.dry_run, dict(outcome.arguments))
         done = 0
-        with self.store.staged_updates():  # each ticket is read once, before it is written
-            for chunk in chunks(ids):
-                rows = load(chunk)
+        parts = list(chunks(ids))
+        with self.store.background_writes() if write else nullcontext():
+            rows = load(parts[0]) if parts else {}
+            for number, chunk in enumerate(parts):
                 changes, changed, skipped, notices = planner([rows[i] for i in chunk if i in rows])
+                # The next tickets are read before these are handed to the writer: it
+                # writes them while they are planned (reading waits for the writer).
+                rows = load(parts[number + 1]) if number + 1 < len(parts) else {}
                 if write:
                     self.store.apply_many(changes)
                     if isinstance(notices, TicketNotices):
@@ -264,6 +270,11 @@ class Bulk(Escalation, Tickets):
 
         recipients: dict[int, str] = {}  # customers' notice addresses, read once each
 
+        def load(chunk: list[int]) -> dict[int, dict[str, Any]]:
+            rows = self.store.tickets_by_ids(chunk, columns)
+            self._read_recipients(rows.values(), recipients)  # here: planning reads nothing
+            return rows
+
         def planner(rows: list[dict[str, Any]]) -> Plan:
             changes, changed, skipped = self._close_plan(rows, reason, of)
             before = [c.before for c in changes if c.before is not None]
@@ -274,7 +285,7 @@ class Bulk(Escalation, Tickets):
         return self._run_bulk(
             BulkOutcome("close", dry_run, arguments),
             select,
-            lambda chunk: self.store.tickets_by_ids(chunk, columns),
+            load,
             planner,
             confirm=confirm,
             confirm_above=confirm_above,
@@ -437,7 +448,7 @@ class Bulk(Escalation, Tickets):
             else:
                 ids = list(recorded)
                 done = 0
-                with self.store.staged_updates():  # each ticket is read once, before it is written
+                with self.store.background_writes():
                     for chunk in chunks(ids):
                         changes = self._undo_chunk(operation, original["kind"], chunk, recorded, columns, outcome)
                         if not dry_run:
@@ -501,19 +512,20 @@ class Bulk(Escalation, Tickets):
         summary = self._undo_summary(operation, kind)
         shapes: set[tuple[str, ...]] = set()  # the columns of each event
         ids, done = list(recorded), 0
-        for chunk in chunks(ids):
-            rows = []
-            for ticket_id in chunk:
-                restore = loads(recorded[ticket_id][0])
-                shapes.add(tuple(restore))
-                event, before, after = summary(restore)
-                # The undo's own changes: every column back from what it was left at.
-                rows.append((ticket_id, {c: [left, was] for c, (was, left) in restore.items()}, event, 0))
-                outcome.changed.append({"id": ticket_id, "before": before, "after": after})
-            self.store.insert_event_rows(rows)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(ids))
+        with self.store.background_writes():  # each chunk's events written while the next is made
+            for chunk in chunks(ids):
+                rows = []
+                for ticket_id in chunk:
+                    restore = loads(recorded[ticket_id][0])
+                    shapes.add(tuple(restore))
+                    event, before, after = summary(restore)
+                    # The undo's own changes: every column back from what it was left at.
+                    rows.append((ticket_id, {c: [left, was] for c, (was, left) in restore.items()}, event, 0))
+                    outcome.changed.append({"id": ticket_id, "before": before, "after": after})
+                self.store.insert_event_rows(rows)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(ids))
         named = {c for shape in shapes for c in shape}
         self._check_undo_columns(operation, named, columns)
         if not self.store.restore_before(operation, sorted(named), self.now_text, len(ids)):

@@ -33,6 +33,8 @@ from supportdesk.text import check_body, check_line
 from supportdesk.timetext import from_utc_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from supportdesk.store import Store
 
 # What closing needs to know of each ticket (every column it may change, with their
@@ -419,6 +421,13 @@ class Tickets(DeskContext):
         self.store.apply_many(changes)
         return changed
 
+    def _read_recipients(self, rows: Iterable[dict[str, Any]], recipients: dict[int, str]) -> dict[int, str]:
+        """`recipients` ({customer id: recipient}) with those of the rows' customers it lacks read."""
+        missing = {r["customer_id"] for r in rows} - recipients.keys()
+        if missing:
+            recipients.update((i, notice_recipient(c)) for i, c in self.store.customers_by_ids(sorted(missing)).items())
+        return recipients
+
     def _closed_notices(
         self, rows: list[dict[str, Any]], reason: CloseReason, of: int | None, recipients: dict[int, str] | None = None
     ) -> TicketNotices:
@@ -428,9 +437,7 @@ class Tickets(DeskContext):
         the same one for each chunk of its tickets."""
         from supportdesk import notices
 
-        recipients = {} if recipients is None else recipients
-        missing = sorted({r["customer_id"] for r in rows} - recipients.keys())
-        recipients.update((i, notice_recipient(c)) for i, c in self.store.customers_by_ids(missing).items())
+        recipients = self._read_recipients(rows, {} if recipients is None else recipients)
         words = {CloseReason.RESOLVED: "resolved", CloseReason.DUPLICATE: f"a duplicate of #{of}" if of else "a duplicate"}
         reason_text = words.get(reason, reason.value.replace("-", " "))
         subject, body = notices.render_for_many("closed", reason=reason_text, reopen=self._reopen_hint(notices.TICKET_MARKS["id"]))

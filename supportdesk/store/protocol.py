@@ -102,8 +102,8 @@ class DeskStore(Protocol):
         """Append events given as (ticket id, {column: [before, after]}, event, its position in its change)."""
         ...
 
-    def staged_updates(self) -> AbstractContextManager[None]:
-        """Inside a write transaction, hold apply_many's ticket updates until the block ends."""
+    def background_writes(self) -> AbstractContextManager[None]:
+        """Inside a write transaction, run the block's ticket writes behind the caller (other uses wait for them)."""
         ...
 
     def insert_events(

@@ -169,10 +169,14 @@ class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, Sq
     @property
     def db(self) -> sqlite_utils.Database:
         """The sqlite-utils view of the connection, created on first write."""
+        conn = self.conn
+        if self._writer is not None:  # background_writes(): the real connection, once they are done
+            self._writer.drain()
+            conn = self._writer.conn
         if self._db is None:
             import sqlite_utils
 
-            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+            self._db = sqlite_utils.Database(conn, execute_plugins=False)
         return self._db
 
     def _migrate(self) -> None:
@@ -278,12 +282,12 @@ class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, Sq
             )
             for ticket_id, changes, e, i in items
         ]
-        if rows:
-            self.conn.executemany(
-                "INSERT INTO events (ticket_id, at, recorded_at, actor, kind, details, changes, operation) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        into = "INSERT INTO events (ticket_id, at, recorded_at, actor, kind, details, changes, operation) "
+        self._write_rows(
+            into + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            lambda fields: into + f"SELECT {', '.join(fields)} FROM json_each(?1) AS given ORDER BY given.key",
+            rows,
+        )
 
     def insert_messages(self, messages: Iterable[Message], ticket_id: int | None) -> None:
         """Append messages to a ticket."""

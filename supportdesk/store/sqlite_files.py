@@ -21,7 +21,10 @@ READ_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
 def connect(path: Path) -> sqlite3.Connection:
     """A connection to the file at `path` as every desk uses it."""
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) in transaction().
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    # check_same_thread=False: a bulk operation's writes run on a helper thread while the
+    # caller waits for them before any other use (store.sqlite_writer); nothing else
+    # shares a connection between threads.
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")

@@ -4,8 +4,9 @@ matches, an operation's recorded column changes, and its queued notices."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from supportdesk.store.sqlite_queries import (
@@ -19,9 +20,29 @@ if TYPE_CHECKING:
 
     from supportdesk.model import Message, Scope, TicketChange, TicketNotices
     from supportdesk.query import Filter
+    from supportdesk.store.sqlite_writer import BackgroundWriter
 
 # Ids per query (SQLite's bound-parameter limit is far above; json_each takes one).
 ID_CHUNK = 5000
+
+# Rows handed to SQLite as one JSON array of arrays (see _write_rows).
+ROWS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def shared(rows: Sequence[Sequence[Any]], index: int) -> bool:
+    """Whether every row has the same value (of the same type) at `index`."""
+    first = rows[0][index]
+    column = [r[index] for r in rows]
+    if column.count(first) != len(column):
+        return False
+    # 1 == 1.0 == True, but SQLite keeps an integer and a real apart.
+    return isinstance(first, str) or first is None or all(type(v) is type(first) for v in column)
+
+
+def json_field(index: int) -> str:
+    """The SQL of field `index` of a row `given` by json_each over such an array
+    (json_extract: the `->>` operator needs SQLite 3.38)."""
+    return f"json_extract(given.value, '$[{index}]')"
 
 
 class SqliteOperations:
@@ -29,9 +50,8 @@ class SqliteOperations:
 
     conn: sqlite3.Connection
     _stamp: tuple[str | None, str | None]
-    # While staged_updates() runs: {columns: temp table} and the ids staged in them.
-    _staged: dict[tuple[str, ...], str] | None = None
-    _staged_ids: set[int]
+    # While background_writes() runs: the helper thread writing.
+    _writer: BackgroundWriter | None = None
 
     if TYPE_CHECKING:
 
@@ -45,75 +65,98 @@ class SqliteOperations:
 
     def apply_many(self, changes: Sequence[TicketChange]) -> None:
         """Write many updates to existing tickets in bulk, with their events and
-        messages. Inside staged_updates() the tickets' new values are written when it
-        ends; their events now."""
-        with self.staged_updates():
-            by_columns: dict[tuple[str, ...], list[TicketChange]] = {}
-            ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # the columns as given -> sorted
-            for change in changes:
-                if change.values:
-                    given = tuple(change.values)
-                    columns = ordered.get(given)
-                    if columns is None:
-                        columns = ordered[given] = tuple(sorted(given))
-                    by_columns.setdefault(columns, []).append(change)
-            for columns, group in by_columns.items():
-                self._stage(columns, group)
-            self.insert_event_rows(
-                (change.ticket_id, change.column_changes(), event, i) for change in changes for i, event in enumerate(change.events)
+        messages: one UPDATE for each set of columns the changes set (a ticket given twice
+        is written in the order given). Inside background_writes() on its helper thread."""
+        seen: set[int | None] = set()
+        start = 0
+        for i, change in enumerate(changes):
+            if change.ticket_id in seen:
+                self._update_tickets(changes[start:i])
+                start, seen = i, set()
+            seen.add(change.ticket_id)
+        self._update_tickets(changes[start:])
+        self.insert_event_rows(
+            (change.ticket_id, change.column_changes(), event, i) for change in changes for i, event in enumerate(change.events)
+        )
+        for change in changes:
+            if change.messages:
+                self.insert_messages(change.messages, change.ticket_id)
+
+    def _update_tickets(self, changes: Sequence[TicketChange]) -> None:
+        """One UPDATE for each set of columns of changes to distinct tickets."""
+        by_columns: dict[tuple[str, ...], list[list[Any]]] = {}
+        ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # the columns as given -> sorted
+        for change in changes:
+            if change.values:
+                given = tuple(change.values)
+                columns = ordered.get(given)
+                if columns is None:
+                    columns = ordered[given] = tuple(sorted(given))
+                by_columns.setdefault(columns, []).append([change.ticket_id, *map(change.values.__getitem__, columns)])
+        for columns, rows in by_columns.items():
+            names = ", ".join(f"[{c}]" for c in columns)
+            self._write_rows(
+                f"UPDATE tickets SET ({names}) = ({', '.join(f'?{k + 2}' for k in range(len(columns)))}) WHERE id = ?1",
+                lambda fields, names=names: f"UPDATE tickets SET ({names}) = ({', '.join(fields[1:])}) FROM json_each(?1) AS given WHERE tickets.id = {fields[0]}",
+                rows,
             )
-            for change in changes:
-                if change.messages:
-                    self.insert_messages(change.messages, change.ticket_id)
+
+    def _write_rows(self, sql: str, from_json: Callable[[list[str]], str], rows: Sequence[Sequence[Any]]) -> None:
+        """Run `sql` (parameters ?1, ?2, … for each row's values) for every row. Inside
+        background_writes() it runs as one statement on the helper thread instead:
+        `from_json(fields)`, where fields[k] is the SQL of each row's value k, read from
+        parameter ?1 (a JSON array `given` by json_each), or a parameter of its own when
+        every row has the same value there (most do: SQLite reads JSON slowly)."""
+        if not rows:
+            return
+        if self._writer is not None:
+            fields, params, varying = [], [], []
+            for k in range(len(rows[0])):
+                if shared(rows, k):
+                    params.append(rows[0][k])
+                    fields.append(f"?{len(params) + 1}")
+                else:
+                    varying.append(k)
+                    fields.append("")
+            if not varying:
+                varying.append(0)
+            if len(varying) == 1:
+                (k,) = varying
+                fields[k] = "given.value"
+                text = ROWS_JSON([r[k] for r in rows])
+            else:
+                for n, k in enumerate(varying):
+                    fields[k] = json_field(n)
+                pick = itemgetter(*varying)
+                text = ROWS_JSON([pick(r) for r in rows])
+            # SQLite's JSON functions end a text at a NUL character: those rows are bound.
+            if "\\u0000" not in text:
+                self._writer.submit(from_json(fields), [text, *params])
+                return
+        self.conn.executemany(sql, rows)
 
     @contextmanager
-    def staged_updates(self) -> Iterator[None]:
-        """Inside a write transaction: ticket updates apply_many is given are kept in
-        temporary tables and written when the block ends, in one UPDATE for each set of
-        columns. A bulk close of 100 000 tickets written in one statement takes two
-        thirds of the time it takes in statements of a few thousand (SQLite's page cache
-        works through each index once). Callers must not read back what they staged
-        before the block ends (a bulk operation reads each ticket once)."""
-        if self._staged is not None:  # nested: the outer block writes
+    def background_writes(self) -> Iterator[None]:
+        """Inside a write transaction: the ticket updates, events and notices written in
+        the block run on a helper thread, in the order given, while the caller goes on
+        (a bulk close of 100 000 tickets plans its next tickets while SQLite writes the
+        last ones). Any other use of the connection waits for them first, so reads see
+        them; a failed write is raised at the next use, or when the block ends."""
+        if self._writer is not None:  # nested: the outer block runs the writer
             yield
             return
-        self._staged, self._staged_ids = {}, set()
+        from supportdesk.store.sqlite_writer import BackgroundWriter, Drained
+
+        conn = self.conn
+        writer = BackgroundWriter(conn)
+        self._writer, self.conn = writer, Drained(conn, writer)  # type: ignore[assignment]
+        failed = True
         try:
             yield
-            self._write_staged()
+            failed = False
         finally:
-            for table in self._staged.values():
-                self.conn.execute(f"DROP TABLE IF EXISTS temp.[{table}]")
-            self._staged = None
-            self._staged_ids = set()
-
-    def _stage(self, columns: tuple[str, ...], group: list[TicketChange]) -> None:
-        assert self._staged is not None
-        ids = [c.ticket_id for c in group]
-        if not self._staged_ids.isdisjoint(ids):
-            # A ticket changed twice: its first change is written before the second is kept.
-            self._write_staged()
-        table = self._staged.get(columns)
-        if table is None:
-            table = self._staged[columns] = f"staged_update_{len(self._staged)}"
-            # Columns without a type keep every value exactly as given.
-            self.conn.execute(f"CREATE TEMP TABLE [{table}] (id INTEGER PRIMARY KEY, {', '.join(f'[{c}]' for c in columns)})")
-        self.conn.executemany(
-            f"INSERT INTO temp.[{table}] VALUES (?{', ?' * len(columns)})",
-            [(c.ticket_id, *map(c.values.__getitem__, columns)) for c in group],
-        )
-        self._staged_ids.update(ids)
-
-    def _write_staged(self) -> None:
-        assert self._staged is not None
-        for columns, table in self._staged.items():
-            names = ", ".join(f"[{c}]" for c in columns)
-            self.conn.execute(
-                f"UPDATE tickets SET ({names}) = (SELECT {names} FROM temp.[{table}] AS staged WHERE staged.id = tickets.id) "
-                f"WHERE id IN (SELECT id FROM temp.[{table}])"
-            )
-            self.conn.execute(f"DELETE FROM temp.[{table}]")
-        self._staged_ids.clear()
+            self._writer, self.conn = None, conn
+            writer.close(failed=failed)
 
     def queue_ticket_notices(self, notices: TicketNotices) -> None:
         """Queue one notice to the customer of each of many tickets, worded once: each
@@ -124,29 +167,39 @@ class SqliteOperations:
 
         if not notices.ticket_ids:
             return
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS notice_recipients (customer_id INTEGER PRIMARY KEY, recipient TEXT NOT NULL)")
-        try:
-            self.conn.executemany("INSERT INTO temp.notice_recipients VALUES (?, ?)", notices.recipients.items())
-            worded = "replace(replace(?, ?, t.id), ?, t.subject)"
-            self.conn.execute(
-                "INSERT INTO outbox (ticket_id, kind, recipient, channel, subject, body, created_at, fields, operation) "
-                f"SELECT t.id, ?, r.recipient, ?, {worded}, {worded}, ?, ?, ? "
-                "FROM json_each(?) AS given JOIN tickets t ON t.id = given.value "
-                # LEFT: a customer missing from `recipients` fails loudly (recipient is NOT NULL).
-                "LEFT JOIN temp.notice_recipients r ON r.customer_id = t.customer_id ORDER BY given.key",
-                [
-                    notices.kind,
-                    notices.channel,
-                    *(notices.subject, TICKET_MARKS["id"], TICKET_MARKS["subject"]),
-                    *(notices.body, TICKET_MARKS["id"], TICKET_MARKS["subject"]),
-                    notices.created_at,
-                    notices.fields,
-                    self._stamp[0],
-                    json.dumps(notices.ticket_ids),
-                ],
-            )
-        finally:
-            self.conn.execute("DELETE FROM temp.notice_recipients")
+        self._submit("CREATE TEMP TABLE IF NOT EXISTS notice_recipients (customer_id INTEGER PRIMARY KEY, recipient TEXT NOT NULL)")
+        self._write_rows(
+            "INSERT INTO temp.notice_recipients VALUES (?1, ?2)",
+            lambda fields: f"INSERT INTO temp.notice_recipients SELECT {', '.join(fields)} FROM json_each(?1) AS given",
+            list(notices.recipients.items()),
+        )
+        worded = "replace(replace(?, ?, t.id), ?, t.subject)"
+        self._submit(
+            "INSERT INTO outbox (ticket_id, kind, recipient, channel, subject, body, created_at, fields, operation) "
+            f"SELECT t.id, ?, r.recipient, ?, {worded}, {worded}, ?, ?, ? "
+            "FROM json_each(?) AS given JOIN tickets t ON t.id = given.value "
+            # LEFT: a customer missing from `recipients` fails loudly (recipient is NOT NULL).
+            "LEFT JOIN temp.notice_recipients r ON r.customer_id = t.customer_id ORDER BY given.key",
+            [
+                notices.kind,
+                notices.channel,
+                *(notices.subject, TICKET_MARKS["id"], TICKET_MARKS["subject"]),
+                *(notices.body, TICKET_MARKS["id"], TICKET_MARKS["subject"]),
+                notices.created_at,
+                notices.fields,
+                self._stamp[0],
+                json.dumps(notices.ticket_ids),
+            ],
+        )
+        # A failed write rolls the transaction back, these rows with it.
+        self._submit("DELETE FROM temp.notice_recipients")
+
+    def _submit(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement: inside background_writes() on its helper thread."""
+        if self._writer is not None:
+            self._writer.submit(sql, params)
+        else:
+            self.conn.execute(sql, params)
 
     def stamp(self) -> tuple[str | None, str | None]:
         """The operation id of the write transaction under way and when it is really
@@ -255,7 +308,7 @@ class SqliteOperations:
         if not columns:
             return (dict(later) if later else None), None
         # A recorded column's value now (j.key names it) is not the one the operation left.
-        moved = "(CASE j.key " + " ".join(f"WHEN '{c}' THEN t.[{c}]" for c in columns) + " END) IS NOT (j.value ->> 1)"
+        moved = "(CASE j.key " + " ".join(f"WHEN '{c}' THEN t.[{c}]" for c in columns) + " END) IS NOT json_extract(j.value, '$[1]')"
         found = self.conn.execute(
             f"SELECT e.ticket_id FROM {self._RECORDED} AS e JOIN tickets t ON t.id = e.ticket_id "
             f"WHERE EXISTS (SELECT 1 FROM json_each(e.changes) AS j WHERE {moved}) ORDER BY e.id LIMIT 1",
@@ -280,8 +333,8 @@ class SqliteOperations:
         sets, holds = "", ""
         for c in columns:
             recorded = f"json_type(e.changes, '$.\"{c}\"') IS NULL"
-            sets += f"[{c}] = CASE WHEN {recorded} THEN tickets.[{c}] ELSE e.changes ->> '$.\"{c}\"[0]' END, "
-            holds += f" AND ({recorded} OR tickets.[{c}] IS (e.changes ->> '$.\"{c}\"[1]'))"
+            sets += f"[{c}] = CASE WHEN {recorded} THEN tickets.[{c}] ELSE json_extract(e.changes, '$.\"{c}\"[0]') END, "
+            holds += f" AND ({recorded} OR tickets.[{c}] IS json_extract(e.changes, '$.\"{c}\"[1]'))"
         self.conn.execute("SAVEPOINT restore_before")
         cursor = self.conn.execute(
             f"UPDATE tickets SET {sets}updated_at = ? FROM {self._RECORDED} AS e WHERE tickets.id = e.ticket_id "

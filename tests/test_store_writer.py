@@ -1,0 +1,154 @@
+"""Writes on a helper thread (Store.background_writes): what lands is exactly what the
+same writes leave when run inline, reads wait for them, and a failure anywhere rolls the
+whole transaction back and leaves no thread behind."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import threading
+
+import pytest
+
+from supportdesk.model import Event, Message, TicketChange
+from supportdesk.store import Store
+from supportdesk.store.sqlite_operations import shared
+
+AT = "2026-11-20T12:00:00Z"
+
+
+def _desk(path) -> Store:
+    store = Store.create(path)
+    with store.transaction():
+        store.bulk_insert_customers({"id": i, "email": f"c{i}@example.com", "created_at": "2026-11-20T10:00:00Z"} for i in (1, 2))
+        store.bulk_insert_tickets(
+            {
+                "id": i,
+                "subject": f"Ticket {i}",
+                "body": "see the log",
+                "status": "open",
+                "priority": "normal",
+                "department": "technical",
+                "channel": "ticket",
+                "customer_id": 1,
+                "created_at": f"2026-11-20T10:00:{i:02d}Z",
+                "updated_at": f"2026-11-20T10:00:{i:02d}Z",
+            }
+            for i in range(1, 9)
+        )
+    return store
+
+
+def _changes(store: Store) -> list[TicketChange]:
+    """Changes of every kind a bulk write meets: values every ticket shares and values of
+    its own, text with NUL, escape sequences and quotes, numbers that compare equal but
+    are stored apart, None, a ticket changed twice, a message."""
+    before = store.tickets_by_ids(list(range(1, 9)))
+    odd = ["plain", "nul \x00 inside", "\x1b[31mred\x1b[0m", 'quote " and \\ backslash', "ünïcödé ✓", "", "1", "null"]
+    changes = []
+    for i in range(1, 9):
+        values = {"status": "closed", "closed_at": AT, "close_reason": odd[i - 1], "resolution_seconds": i, "updated_at": AT}
+        if i % 2:
+            values["paused_seconds"] = 1.5 if i == 3 else 1  # a real among integers
+        event = Event("close", AT, "agent:deniz", {"reason": odd[i - 1], "n": i}, i)
+        changes.append(TicketChange(i, values, [event], [], before[i]))
+    # Ticket 2 again, after its first change (its columns already changed once).
+    again = {"escalation_level": 2, "updated_at": AT}
+    note = Message(AT, "agent:deniz", "a note with \x00 and \x1b[2J", internal=True)
+    changes.append(TicketChange(2, again, [Event("escalate", AT, "agent:deniz", {"level": 2}, 2)], [note], before[2]))
+    return changes
+
+
+def _written(path) -> tuple[list, list]:
+    conn = sqlite3.connect(path)
+    try:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(tickets)")]
+        quoted = ", ".join(f"quote([{c}])" for c in columns)
+        tickets = conn.execute(f"SELECT {quoted} FROM tickets ORDER BY id").fetchall()
+        events = conn.execute("SELECT id, quote(ticket_id), quote(at), actor, kind, quote(details), quote(changes) FROM events ORDER BY id").fetchall()
+        messages = conn.execute("SELECT quote(ticket_id), author, quote(body), internal FROM messages ORDER BY id").fetchall()
+        return tickets, events + messages
+    finally:
+        conn.close()
+
+
+def test_writes_on_the_helper_thread_land_exactly_as_writes_inline(tmp_path):
+    inline, behind = _desk(tmp_path / "inline.db"), _desk(tmp_path / "behind.db")
+    with inline.transaction():
+        inline.apply_many(_changes(inline))
+    with behind.transaction(), behind.background_writes():
+        behind.apply_many(_changes(behind))
+        assert behind._writer is not None
+    tickets, events = _written(inline.path)
+    assert (tickets, events) == _written(behind.path)
+    reasons = sqlite3.connect(behind.path).execute("SELECT close_reason FROM tickets ORDER BY id").fetchall()
+    assert reasons[1] == ("nul \x00 inside",)  # bound, not cut at the NUL
+    assert sqlite3.connect(behind.path).execute("SELECT typeof(paused_seconds) FROM tickets WHERE id IN (1, 3)").fetchall() == [("integer",), ("real",)]
+    assert sqlite3.connect(behind.path).execute("SELECT escalation_level FROM tickets WHERE id = 2").fetchone() == (2,)
+
+
+def test_a_read_in_the_block_sees_every_write_handed_over_before_it(tmp_path):
+    store = _desk(tmp_path / "d.db")
+    with store.transaction(), store.background_writes():
+        store.apply_many(_changes(store)[:4])
+        rows = store.tickets_by_ids([1, 2, 3, 4, 5], ["status"])
+        assert [rows[i]["status"] for i in (1, 2, 3, 4, 5)] == ["closed"] * 4 + ["open"]
+
+
+def test_a_failed_write_is_raised_and_nothing_of_the_transaction_is_kept(tmp_path):
+    store = _desk(tmp_path / "d.db")
+    before = _written(store.path)
+    bad = [TicketChange(i, {"status": None, "updated_at": AT}, [Event("close", AT, "agent:deniz", {}, i)], [], {"status": "open"}) for i in (1, 2)]
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        with store.transaction(), store.background_writes():
+            store.apply_many(_changes(store)[:4])
+            store.apply_many(bad)  # fails on the helper thread
+            store.apply_many(_changes(store)[4:8])  # never written
+    assert _written(store.path) == before
+    assert store._writer is None and not [t for t in threading.enumerate() if t.name == "supportdesk-writer"]
+    with store.transaction():  # the desk is usable again
+        store.apply_many(_changes(store)[:1])
+
+
+def test_an_error_in_the_block_stops_the_writer_and_rolls_everything_back(tmp_path):
+    store = _desk(tmp_path / "d.db")
+    before, interval = _written(store.path), sys.getswitchinterval()
+    with pytest.raises(RuntimeError, match="planning failed"):
+        with store.transaction(), store.background_writes():
+            store.apply_many(_changes(store)[:4])
+            raise RuntimeError("planning failed")
+    assert _written(store.path) == before
+    assert sys.getswitchinterval() == interval
+    assert not [t for t in threading.enumerate() if t.name == "supportdesk-writer"]
+
+
+@pytest.mark.parametrize(
+    ("column", "same"),
+    [
+        (["a", "a", "a"], True),
+        ([None, None], True),
+        ([1, 1, 1], True),
+        ([1, 1.0, 1], False),
+        ([1, True], False),
+        (["1", 1], False),
+        ([None, "x"], False),
+    ],
+)
+def test_a_value_is_bound_once_only_when_every_row_has_it_of_the_same_type(column, same):
+    assert shared([[v] for v in column], 0) is same
+
+
+def test_writers_on_two_threads_leave_python_as_they_found_it(tmp_path):
+    """The server runs requests on threads: two bulk writes at once, ending in either
+    order, leave the interpreter's switch interval as it was."""
+    first, second = _desk(tmp_path / "a.db"), _desk(tmp_path / "b.db")
+    interval = sys.getswitchinterval()
+    one, two = first.background_writes(), second.background_writes()
+    with first.transaction(), second.transaction():
+        one.__enter__()
+        two.__enter__()
+        assert sys.getswitchinterval() < interval
+        one.__exit__(None, None, None)
+        assert sys.getswitchinterval() < interval  # the second still writes
+        two.__exit__(None, None, None)
+    assert sys.getswitchinterval() == interval
