@@ -504,20 +504,22 @@ class Bulk(Escalation, Tickets):
     def _undo_in_place(
         self, operation: str, kind: str, recorded: dict[int, list[str]], columns: set[str], outcome: BulkOutcome, progress: Progress | None
     ) -> None:
-        """Undo an operation that changed each of its tickets by one event: the undo
-        events are written from here, then the store checks in SQL that every ticket
-        still holds what the operation left and puts the values back in one UPDATE (a
-        hundred thousand tickets planned one by one took a second more)."""
+        """Undo an operation that changed each of its tickets by one event: the store
+        checks in SQL that every ticket still holds what the operation left and puts the
+        values back in one UPDATE (a hundred thousand tickets planned one by one took a
+        second more), running behind while the undo events are made here."""
         loads = json.loads
         summary = self._undo_summary(operation, kind)
-        shapes: set[tuple[str, ...]] = set()  # the columns of each event
+        named = self.store.changed_columns(operation)
+        self._check_undo_columns(operation, set(named), columns)
         ids, done = list(recorded), 0
-        with self.store.background_writes():  # each chunk's events written while the next is made
+        with self.store.background_writes():
+            # SQLite puts the tickets back while their undo events are made here.
+            self.store.restore_before(operation, named, self.now_text)
             for chunk in chunks(ids):
                 rows = []
                 for ticket_id in chunk:
-                    restore = loads(recorded[ticket_id][0])
-                    shapes.add(tuple(restore))
+                    restore = loads(recorded.pop(ticket_id)[0])  # its text freed: the events queue up meanwhile
                     event, before, after = summary(restore)
                     # The undo's own changes: every column back from what it was left at.
                     rows.append((ticket_id, {c: [left, was] for c, (was, left) in restore.items()}, event, 0))
@@ -526,11 +528,9 @@ class Bulk(Escalation, Tickets):
                 done += len(chunk)
                 if progress is not None:
                     progress(done, len(ids))
-        named = {c for shape in shapes for c in shape}
-        self._check_undo_columns(operation, named, columns)
-        if not self.store.restore_before(operation, sorted(named), self.now_text, len(ids)):
+        if not self.store.restored(len(ids)):
             # Some ticket does not hold what the operation left: say which and why.
-            later, drifted = self.store.restore_conflicts(operation, sorted(named), self.now_text)
+            later, drifted = self.store.restore_conflicts(operation, named, self.now_text)
             if later is not None:
                 self._check_order(later)
             if drifted is not None:

@@ -426,8 +426,16 @@ class DeskStore(Protocol):
         """(first of the operation's tickets changed after `at`, first ticket id whose `columns` moved on, with them), or None each."""
         ...
 
-    def restore_before(self, operation_id: str, columns: Sequence[str], updated_at: str, count: int) -> bool:
-        """Put back all `count` tickets' `columns` as the operation's one event on each recorded them before, or none (False) if one moved on."""
+    def changed_columns(self, operation_id: str) -> list[str]:
+        """The ticket columns the operation's events recorded changes of, sorted."""
+        ...
+
+    def restore_before(self, operation_id: str, columns: Sequence[str], updated_at: str) -> None:
+        """Put back the tickets' `columns` as the operation's one event on each recorded them before, where none moved on (see restored)."""
+        ...
+
+    def restored(self, count: int) -> bool:
+        """Whether the last restore_before put back all `count` tickets; if not, it and every write after it are taken back."""
         ...
 
     def pending_notices(self, operation_id: str) -> int:

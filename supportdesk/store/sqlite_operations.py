@@ -324,28 +324,45 @@ class SqliteOperations:
             first = (found[0], [r[0] for r in names])
         return (dict(later) if later else None), first
 
-    def restore_before(self, operation_id: str, columns: Sequence[str], updated_at: str, count: int) -> bool:
+    def changed_columns(self, operation_id: str) -> list[str]:
+        """The columns the operation's events recorded changes of, sorted."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT DISTINCT j.key FROM {self._RECORDED} AS e, json_each(e.changes) AS j ORDER BY j.key", [operation_id]
+            )
+        ]
+
+    def restore_before(self, operation_id: str, columns: Sequence[str], updated_at: str) -> None:
         """Put back the value each of the operation's events recorded as before, in place
-        (one UPDATE), for the `columns` they changed; each of its `count` tickets changed
-        by one event. Only when every one still holds the values the operation left and
-        none was changed after `updated_at`: otherwise nothing is written and False is
-        returned (restore_conflicts says which ticket and why)."""
+        (one UPDATE; inside background_writes() behind the caller), for the `columns` they
+        changed, on the tickets that still hold the values the operation left and were not
+        changed after `updated_at`; each ticket changed by one event. `restored(count)`
+        then says whether every ticket was put back, and takes the restore back if not."""
         sets, holds = "", ""
         for c in columns:
             recorded = f"json_type(e.changes, '$.\"{c}\"') IS NULL"
             sets += f"[{c}] = CASE WHEN {recorded} THEN tickets.[{c}] ELSE json_extract(e.changes, '$.\"{c}\"[0]') END, "
             holds += f" AND ({recorded} OR tickets.[{c}] IS json_extract(e.changes, '$.\"{c}\"[1]'))"
-        self.conn.execute("SAVEPOINT restore_before")
-        cursor = self.conn.execute(
+        self._submit("CREATE TEMP TABLE IF NOT EXISTS restored (tickets INTEGER)")
+        self._submit("DELETE FROM temp.restored")
+        self._submit("SAVEPOINT restore_before")
+        self._submit(
             f"UPDATE tickets SET {sets}updated_at = ? FROM {self._RECORDED} AS e WHERE tickets.id = e.ticket_id "
             f"AND max(tickets.created_at, coalesce(tickets.updated_at, tickets.created_at)) <= ?{holds}",
             [updated_at, operation_id, updated_at],
         )
-        written = cursor.rowcount == count
-        if not written:
+        # changes(): the rows the UPDATE just wrote (read by `restored`, once the writes are done).
+        self._submit("INSERT INTO temp.restored SELECT changes()")
+
+    def restored(self, count: int) -> bool:
+        """Whether the last restore_before put back all `count` tickets; if not, it is
+        taken back with everything written since, and False returned."""
+        (written,) = self.conn.execute("SELECT tickets FROM temp.restored").fetchone()
+        if written != count:
             self.conn.execute("ROLLBACK TO restore_before")
         self.conn.execute("RELEASE restore_before")
-        return written
+        return bool(written == count)
 
     def pending_notices(self, operation_id: str) -> int:
         """Notices an operation queued that are neither sent nor withdrawn."""
