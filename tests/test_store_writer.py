@@ -152,3 +152,14 @@ def test_writers_on_two_threads_leave_python_as_they_found_it(tmp_path):
         assert sys.getswitchinterval() < interval  # the second still writes
         two.__exit__(None, None, None)
     assert sys.getswitchinterval() == interval
+
+
+def test_one_ticket_written_behind_every_value_shared(tmp_path):
+    """A batch of one row has every value in common: it still names its ticket."""
+    inline, behind = _desk(tmp_path / "inline.db"), _desk(tmp_path / "behind.db")
+    with inline.transaction():
+        inline.apply_many(_changes(inline)[4:5])
+    with behind.transaction(), behind.background_writes():
+        behind.apply_many(_changes(behind)[4:5])
+    assert _written(inline.path) == _written(behind.path)
+    assert sqlite3.connect(behind.path).execute("SELECT id FROM tickets WHERE status = 'closed'").fetchall() == [(5,)]

@@ -507,7 +507,8 @@ class Bulk(Escalation, Tickets):
         """Undo an operation that changed each of its tickets by one event: the store
         checks in SQL that every ticket still holds what the operation left and puts the
         values back in one UPDATE (a hundred thousand tickets planned one by one took a
-        second more), running behind while the undo events are made here."""
+        second more), running behind while the undo events are made here. Takes the
+        tickets out of `recorded` as it goes (their texts freed while events queue up)."""
         loads = json.loads
         summary = self._undo_summary(operation, kind)
         named = self.store.changed_columns(operation)
@@ -519,7 +520,7 @@ class Bulk(Escalation, Tickets):
             for chunk in chunks(ids):
                 rows = []
                 for ticket_id in chunk:
-                    restore = loads(recorded.pop(ticket_id)[0])  # its text freed: the events queue up meanwhile
+                    restore = loads(recorded.pop(ticket_id)[0])
                     event, before, after = summary(restore)
                     # The undo's own changes: every column back from what it was left at.
                     rows.append((ticket_id, {c: [left, was] for c, (was, left) in restore.items()}, event, 0))

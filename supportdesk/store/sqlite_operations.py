@@ -110,16 +110,13 @@ class SqliteOperations:
         if not rows:
             return
         if self._writer is not None:
-            fields, params, varying = [], [], []
-            for k in range(len(rows[0])):
-                if shared(rows, k):
+            width = len(rows[0])
+            varying = [k for k in range(width) if not shared(rows, k)] or [0]  # one row: its first value
+            fields, params = [""] * width, []
+            for k in range(width):
+                if k not in varying:
                     params.append(rows[0][k])
-                    fields.append(f"?{len(params) + 1}")
-                else:
-                    varying.append(k)
-                    fields.append("")
-            if not varying:
-                varying.append(0)
+                    fields[k] = f"?{len(params) + 1}"
             if len(varying) == 1:
                 (k,) = varying
                 fields[k] = "given.value"
