@@ -337,7 +337,7 @@ def test_a_close_in_chunks_written_behind_writes_what_one_inline_pass_writes(des
     monkeypatch.setattr(bulk, "CHUNK", 2)
     behind = desk.json("close", "--status", "active", "--reason", "no-response", "--yes", now=NOW)
     monkeypatch.setattr(bulk, "CHUNK", 5000)
-    monkeypatch.setattr(SqliteOperations, "background_writes", contextmanager(lambda self: iter([None])))
+    monkeypatch.setattr(SqliteOperations, "background_writes", contextmanager(lambda self, read_aside=False: iter([None])))
     one_pass = inline.json("close", "--status", "active", "--reason", "no-response", "--yes", now=NOW)
     assert {k: v for k, v in behind.items() if k != "operation"} == {k: v for k, v in one_pass.items() if k != "operation"}
     assert rows(desk) == rows(inline)

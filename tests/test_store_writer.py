@@ -163,3 +163,32 @@ def test_one_ticket_written_behind_every_value_shared(tmp_path):
         behind.apply_many(_changes(behind)[4:5])
     assert _written(inline.path) == _written(behind.path)
     assert sqlite3.connect(behind.path).execute("SELECT id FROM tickets WHERE status = 'closed'").fetchall() == [(5,)]
+
+
+def test_reads_aside_see_the_desk_as_the_transaction_found_it(tmp_path):
+    """read_aside: tickets and customers come from a second connection without waiting
+    for the writer; they show the desk before the block's writes (a bulk operation reads
+    each ticket before writing it), and the connection is gone after the block."""
+    store = _desk(tmp_path / "d.db")
+    with store.transaction(), store.background_writes(read_aside=True):
+        assert store._aside is not None
+        store.apply_many(_changes(store)[:2])  # tickets 1 and 2 closed, behind
+        assert [r["status"] for r in store.tickets_by_ids([1, 3], ["status"]).values()] == ["open", "open"]
+        assert store.customers_by_ids([1])[1]["email"] == "c1@example.com"
+    assert store._aside is None
+    assert [r["status"] for r in store.tickets_by_ids([1, 3], ["status"]).values()] == ["closed", "open"]
+
+
+def test_without_a_second_connection_reads_wait_for_the_writer_instead(tmp_path, monkeypatch):
+    from supportdesk.store import sqlite_files
+
+    store = _desk(tmp_path / "d.db")
+
+    def refuse(path):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(sqlite_files, "connect", refuse)
+    with store.transaction(), store.background_writes(read_aside=True):
+        assert store._aside is None
+        store.apply_many(_changes(store)[:1])
+        assert store.tickets_by_ids([1], ["status"])[1]["status"] == "closed"

@@ -197,12 +197,12 @@ class Bulk(Escalation, Tickets):
         result = BulkOutcome(outcome.action, outcome.dry_run, dict(outcome.arguments))
         done = 0
         parts = list(chunks(ids))
-        with self.store.background_writes() if write else nullcontext():
+        # Each ticket is read before it is written: reads need not wait for the writer.
+        with self.store.background_writes(read_aside=True) if write else nullcontext():
             rows = load(parts[0]) if parts else {}
             for number, chunk in enumerate(parts):
                 changes, changed, skipped, notices = planner([rows[i] for i in chunk if i in rows])
-                # The next tickets are read before these are handed to the writer: it
-                # writes them while they are planned (reading waits for the writer).
+                # The next tickets are read before these are handed to the writer.
                 rows = load(parts[number + 1]) if number + 1 < len(parts) else {}
                 if write:
                     self.store.apply_many(changes)

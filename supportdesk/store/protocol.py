@@ -102,7 +102,7 @@ class DeskStore(Protocol):
         """Append events given as (ticket id, {column: [before, after]}, event, its position in its change)."""
         ...
 
-    def background_writes(self) -> AbstractContextManager[None]:
+    def background_writes(self, read_aside: bool = False) -> AbstractContextManager[None]:
         """Inside a write transaction, run the block's ticket writes behind the caller (other uses wait for them)."""
         ...
 

@@ -425,7 +425,7 @@ class Store(SqliteOperations, SqlitePeople, SqliteMaintenance, SqliteCredits, Sq
         found: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            cursor = self.conn.cursor()
+            cursor = self._reads().cursor()
             cursor.row_factory = None  # plain tuples, zipped with the names below
             cursor.execute(select + " WHERE t.id IN (SELECT value FROM json_each(?))", [json.dumps(list(chunk))])
             names = [d[0] for d in cursor.description]

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # Ids per query (SQLite's bound-parameter limit is far above; json_each takes one).
 ID_CHUNK = 5000
 
+# The page cache of the connection bulk reads go through (KiB; see background_writes).
+ASIDE_CACHE_KIB = 4096
+
 # Rows handed to SQLite as one JSON array of arrays (see _write_rows).
 ROWS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -50,8 +53,10 @@ class SqliteOperations:
 
     conn: sqlite3.Connection
     _stamp: tuple[str | None, str | None]
-    # While background_writes() runs: the helper thread writing.
+    # While background_writes() runs: the helper thread writing, and (read_aside) the
+    # connection bulk reads go through.
     _writer: BackgroundWriter | None = None
+    _aside: sqlite3.Connection | None = None
 
     if TYPE_CHECKING:
 
@@ -133,27 +138,58 @@ class SqliteOperations:
         self.conn.executemany(sql, rows)
 
     @contextmanager
-    def background_writes(self) -> Iterator[None]:
+    def background_writes(self, read_aside: bool = False) -> Iterator[None]:
         """Inside a write transaction: the ticket updates, events and notices written in
         the block run on a helper thread, in the order given, while the caller goes on
         (a bulk close of 100 000 tickets plans its next tickets while SQLite writes the
         last ones). Any other use of the connection waits for them first, so reads see
-        them; a failed write is raised at the next use, or when the block ends."""
+        them; a failed write is raised at the next use, or when the block ends.
+
+        `read_aside`: tickets_by_ids and customers_by_ids read through a second
+        connection instead, without waiting, and see the desk as the transaction found
+        it, not the block's own writes: for callers that read each ticket before they
+        write it. (This transaction holds the write lock, so nobody else commits.)"""
         if self._writer is not None:  # nested: the outer block runs the writer
             yield
             return
         from supportdesk.store.sqlite_writer import BackgroundWriter, Drained
 
         conn = self.conn
+        aside = self._open_aside() if read_aside else None
         writer = BackgroundWriter(conn)
-        self._writer, self.conn = writer, Drained(conn, writer)  # type: ignore[assignment]
+        self._writer, self.conn, self._aside = writer, Drained(conn, writer), aside  # type: ignore[assignment]
         failed = True
         try:
             yield
             failed = False
         finally:
-            self._writer, self.conn = None, conn
-            writer.close(failed=failed)
+            self._writer, self.conn, self._aside = None, conn, None
+            try:
+                writer.close(failed=failed)
+            finally:
+                if aside is not None:
+                    aside.close()  # ends its read transaction
+
+    def _open_aside(self) -> sqlite3.Connection | None:
+        """A second connection in a read transaction of its own, or None (then reads wait
+        for the writer as any other use does)."""
+        import sqlite3
+
+        from supportdesk.store.sqlite_files import connect
+
+        try:
+            aside = connect(self.path)
+            # Each ticket is read once: a small page cache keeps the bulk operation's memory down.
+            aside.execute(f"PRAGMA cache_size=-{ASIDE_CACHE_KIB}")
+            aside.execute("BEGIN")
+            aside.execute("SELECT 1 FROM tickets LIMIT 1").fetchall()  # the read snapshot starts here
+        except sqlite3.Error:
+            return None
+        return aside
+
+    def _reads(self) -> sqlite3.Connection:
+        """The connection bulk reads go through (see background_writes)."""
+        return self._aside or self.conn
 
     def queue_ticket_notices(self, notices: TicketNotices) -> None:
         """Queue one notice to the customer of each of many tickets, worded once: each

@@ -28,6 +28,10 @@ class SqlitePeople:
     conn: sqlite3.Connection
     db: sqlite_utils.Database
 
+    if TYPE_CHECKING:
+
+        def _reads(self) -> sqlite3.Connection: ...
+
     # ---- people and access ------------------------------------------------------------
 
     def insert_row(self, table: str, row: dict[str, Any]) -> int:
@@ -103,7 +107,7 @@ class SqlitePeople:
         """Customer rows by id (missing ids absent)."""
         found: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), CHUNK):
-            cursor = self.conn.execute(
+            cursor = self._reads().execute(
                 "SELECT * FROM customers WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(list(ids[start : start + CHUNK]))]
             )
             found.update({row["id"]: dict(row) for row in cursor})
