@@ -183,6 +183,24 @@ def frozen_clock(monkeypatch):
     return stand_at
 
 
+def ticket_row(i: int, **values: Any) -> dict[str, Any]:
+    """A bare ticket row for Store.bulk_insert_tickets (store-level tests): ticket `i`,
+    open, of customer 1, filed at 10:00:i on 20 Nov 2026; `values` replace any column."""
+    stamp = f"2026-11-20T10:00:{i:02d}Z"
+    return {
+        "id": i,
+        "subject": f"Ticket {i}",
+        "body": "see the log",
+        "status": "open",
+        "priority": "normal",
+        "department": "technical",
+        "channel": "ticket",
+        "customer_id": 1,
+        "created_at": stamp,
+        "updated_at": stamp,
+    } | values
+
+
 @pytest.fixture
 def desk_path(tmp_path) -> Path:
     return tmp_path / "desk.db"

@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from conftest import ticket_row
 from supportdesk.errors import DeskUnavailable, InvalidInput, NotFound
 from supportdesk.store import Store
 from supportdesk.store.migrations import MIGRATION_NAMES, SCHEMA_VERSION
@@ -105,18 +106,7 @@ def _seed(store: Store) -> None:
     with store.transaction():
         store.conn.execute("INSERT INTO customers (email, created_at) VALUES ('a@b.co', 'x')")
         store.bulk_insert_tickets(
-            {
-                "id": i,
-                "subject": f"Subject {i} mailbox" if i % 2 else f"Subject {i} invoice",
-                "body": "body",
-                "status": "new",
-                "priority": "normal",
-                "department": "technical",
-                "channel": "ticket",
-                "customer_id": 1,
-                "created_at": f"2026-11-20T10:00:{i:02d}Z",
-                "updated_at": f"2026-11-20T10:00:{i:02d}Z",
-            }
+            ticket_row(i, subject=f"Subject {i} mailbox" if i % 2 else f"Subject {i} invoice", body="body", status="new")
             for i in range(1, 11)
         )
 

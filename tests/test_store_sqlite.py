@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from conftest import ticket_row
 from supportdesk.query import Filter
 from supportdesk.store import Store, backend_error_message
 from supportdesk.store.sqlite_queries import filter_where, fts_query
@@ -42,18 +43,7 @@ def _desk(tmp_path) -> Store:
         ) == 3
         assert store.bulk_insert_customers([]) == 0
         store.bulk_insert_tickets(
-            {
-                "id": i,
-                "subject": subject,
-                "body": "see the log",
-                "status": "open",
-                "priority": "normal",
-                "department": "technical",
-                "channel": "ticket",
-                "customer_id": 1 + i % 3,
-                "created_at": f"2026-11-20T10:00:{i:02d}Z",
-                "updated_at": f"2026-11-20T10:00:{i:02d}Z",
-            }
+            ticket_row(i, subject=subject, customer_id=1 + i % 3)
             for i, subject in enumerate(['Mail "quota" full', "SSL certificate expired", "Mailbox OR forward"], start=1)
         )
     store.optimize()

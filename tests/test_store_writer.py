@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from conftest import ticket_row
 from supportdesk.model import Event, Message, TicketChange
 from supportdesk.store import Store
 from supportdesk.store.sqlite_operations import shared
@@ -21,21 +22,7 @@ def _desk(path) -> Store:
     store = Store.create(path)
     with store.transaction():
         store.bulk_insert_customers({"id": i, "email": f"c{i}@example.com", "created_at": "2026-11-20T10:00:00Z"} for i in (1, 2))
-        store.bulk_insert_tickets(
-            {
-                "id": i,
-                "subject": f"Ticket {i}",
-                "body": "see the log",
-                "status": "open",
-                "priority": "normal",
-                "department": "technical",
-                "channel": "ticket",
-                "customer_id": 1,
-                "created_at": f"2026-11-20T10:00:{i:02d}Z",
-                "updated_at": f"2026-11-20T10:00:{i:02d}Z",
-            }
-            for i in range(1, 9)
-        )
+        store.bulk_insert_tickets(ticket_row(i) for i in range(1, 9))
     return store
 
 
@@ -50,7 +37,8 @@ def _changes(store: Store) -> list[TicketChange]:
         values = {"status": "closed", "closed_at": AT, "close_reason": odd[i - 1], "resolution_seconds": i, "updated_at": AT}
         if i % 2:
             values["paused_seconds"] = 1.5 if i == 3 else 1  # a real among integers
-        event = Event("close", AT, "agent:deniz", {"reason": odd[i - 1], "n": i}, i)
+        details = {"reason": odd[i - 1], "n": i} | ({"typed": "a backslash: \\u0000"} if i == 6 else {})
+        event = Event("close", AT, "agent:deniz", details, i)
         changes.append(TicketChange(i, values, [event], [], before[i]))
     # Ticket 2 again, after its first change (its columns already changed once).
     again = {"escalation_level": 2, "updated_at": AT}
@@ -72,19 +60,38 @@ def _written(path) -> tuple[list, list]:
         conn.close()
 
 
-def test_writes_on_the_helper_thread_land_exactly_as_writes_inline(tmp_path):
+def _batches(store: Store) -> list[list[TicketChange]]:
+    """_changes in two calls: those SQLite can read from JSON, then those holding a NUL
+    (ticket 2's reason) or a typed backslash-u0000 (ticket 6's event), which are bound."""
+    changes = _changes(store)
+    bound = [c for c in changes if c.ticket_id in (2, 6)]
+    return [[c for c in changes if c not in bound], bound]
+
+
+def test_writes_on_the_helper_thread_land_exactly_as_writes_inline(tmp_path, monkeypatch):
+    from supportdesk.store.sqlite_writer import BackgroundWriter
+
     inline, behind = _desk(tmp_path / "inline.db"), _desk(tmp_path / "behind.db")
     with inline.transaction():
-        inline.apply_many(_changes(inline))
+        for batch in _batches(inline):
+            inline.apply_many(batch)
+    handed: list[str] = []
+    submit = BackgroundWriter.submit
+    monkeypatch.setattr(BackgroundWriter, "submit", lambda self, sql, params=(): (handed.append(sql), submit(self, sql, params))[1])
     with behind.transaction(), behind.background_writes():
-        behind.apply_many(_changes(behind))
-        assert behind._writer is not None
-    tickets, events = _written(inline.path)
-    assert (tickets, events) == _written(behind.path)
-    reasons = sqlite3.connect(behind.path).execute("SELECT close_reason FROM tickets ORDER BY id").fetchall()
-    assert reasons[1] == ("nul \x00 inside",)  # bound, not cut at the NUL
-    assert sqlite3.connect(behind.path).execute("SELECT typeof(paused_seconds) FROM tickets WHERE id IN (1, 3)").fetchall() == [("integer",), ("real",)]
-    assert sqlite3.connect(behind.path).execute("SELECT escalation_level FROM tickets WHERE id = 2").fetchone() == (2,)
+        for batch in _batches(behind):
+            behind.apply_many(batch)
+    # The first call went to the helper thread as JSON-fed statements (two sets of
+    # columns, the events); of the second only ticket 2's later change could (its first
+    # change and the events were bound).
+    assert [sql.split(" (")[0].split(" SET")[0] for sql in handed] == ["UPDATE tickets", "UPDATE tickets", "INSERT INTO events", "UPDATE tickets"]
+    assert all("json_each(?1)" in sql for sql in handed)
+    assert _written(inline.path) == _written(behind.path)
+    conn = sqlite3.connect(behind.path)
+    assert conn.execute("SELECT close_reason FROM tickets WHERE id = 2").fetchone() == ("nul \x00 inside",)  # not cut at the NUL
+    assert conn.execute("SELECT typeof(paused_seconds) FROM tickets WHERE id IN (1, 3)").fetchall() == [("integer",), ("real",)]
+    assert conn.execute("SELECT escalation_level FROM tickets WHERE id = 2").fetchone() == (2,)
+    assert '"typed": "a backslash: \\\\u0000"' in conn.execute("SELECT details FROM events WHERE ticket_id = 6 AND kind = 'close'").fetchone()[0]
 
 
 def test_a_read_in_the_block_sees_every_write_handed_over_before_it(tmp_path):

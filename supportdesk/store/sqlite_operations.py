@@ -131,7 +131,8 @@ class SqliteOperations:
                     fields[k] = json_field(n)
                 pick = itemgetter(*varying)
                 text = ROWS_JSON([pick(r) for r in rows])
-            # SQLite's JSON functions end a text at a NUL character: those rows are bound.
+            # SQLite's JSON functions end a text at a NUL character: those rows are bound
+            # (and so are those whose text holds a backslash and u0000, written alike).
             if "\\u0000" not in text:
                 self._writer.submit(from_json(fields), [text, *params])
                 return
@@ -395,7 +396,7 @@ class SqliteOperations:
         if written != count:
             self.conn.execute("ROLLBACK TO restore_before")
         self.conn.execute("RELEASE restore_before")
-        return bool(written == count)
+        return written == count
 
     def pending_notices(self, operation_id: str) -> int:
         """Notices an operation queued that are neither sent nor withdrawn."""
